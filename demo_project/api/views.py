@@ -1,0 +1,46 @@
+"""The demo API: what a project protected by m2m_auth looks like."""
+
+from rest_framework import serializers
+from rest_framework.generics import ListCreateAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from m2m_auth.permissions import HasScopes
+
+from .models import Order
+
+
+class WhoAmIView(APIView):
+    """Any valid credential: what it is and what it may do."""
+
+    def get(self, request):
+        auth = request.auth
+        user = request.user if auth.kind == "personal_access_token" else None
+        return Response(
+            {
+                "kind": auth.kind,
+                "scopes": sorted(auth.scopes),
+                "username": user.get_username() if user else None,
+                "client_id": auth.client_id,
+                "credential_id": auth.credential_id,
+            }
+        )
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+    class Meta:
+        model = Order
+        fields = ["id", "item", "quantity", "placed_by", "created_at"]
+        read_only_fields = ["id", "placed_by", "created_at"]
+
+
+class OrderListView(ListCreateAPIView):
+    permission_classes = [HasScopes]
+    required_scopes = {"GET": ["orders:read"], "POST": ["orders:write"]}
+    serializer_class = OrderSerializer
+    queryset = Order.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.save(placed_by=f"{self.request.auth.kind}:{self.request.auth.credential_id}")

@@ -1,0 +1,81 @@
+"""The ``M2M_AUTH`` settings dict, read on every access.
+
+Nothing is copied at import time, so ``override_settings(M2M_AUTH=...)`` works
+everywhere. Misconfiguration is reported by the system checks in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from django.conf import settings
+
+from . import crypto
+
+DAY = 24 * 3600
+
+DEFAULTS: dict[str, Any] = {
+    # First part of every secret's prefix: m2m_ak_, m2m_pat_, m2m_cs_.
+    "VENDOR": "m2m",
+    # Header that carries an API key (besides "Authorization: Bearer").
+    "API_KEY_HEADER": "X-API-Key",
+    # Server-side key of the secret hashes. None derives one from SECRET_KEY.
+    "PEPPER": None,
+    # Peppers that still verify hashes made before a pepper change.
+    "PREVIOUS_PEPPERS": [],
+    # At most one last-used write per credential per this many seconds.
+    "LAST_USED_INTERVAL": 60,
+    # At most one failed-authentication audit record per address and
+    # credential per this many seconds.
+    "FAILED_AUTH_AUDIT_INTERVAL": 60,
+    # Cache alias used to coalesce audit records.
+    "CACHE": "default",
+    "API_KEY_DEFAULT_LIFETIME": None,
+    "PAT_DEFAULT_LIFETIME": 30 * DAY,
+    "PAT_MAX_LIFETIME": 366 * DAY,
+}
+
+KIND_CODES = {"api_key": "ak", "personal_access_token": "pat", "client_secret": "cs"}
+
+
+class AppSettings:
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(name)
+        return user_settings().get(name, DEFAULTS[name])
+
+    def prefix(self, kind: str) -> str:
+        """The typed prefix of a secret kind, e.g. ``m2m_ak_``."""
+        return f"{self.VENDOR}_{KIND_CODES[kind]}_"
+
+    def current_pepper(self) -> bytes:
+        if self.PEPPER:
+            return _as_bytes(self.PEPPER)
+        return _derived_pepper(settings.SECRET_KEY)
+
+    def peppers(self) -> dict[str, bytes]:
+        """Every pepper that may verify a stored hash, by pepper id."""
+        keys = [self.current_pepper(), *map(_as_bytes, self.PREVIOUS_PEPPERS)]
+        if self.PEPPER:
+            keys.append(_derived_pepper(settings.SECRET_KEY))
+        fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", [])
+        keys.extend(_derived_pepper(key) for key in fallbacks)
+        return {crypto.pepper_id(key): key for key in keys}
+
+
+def user_settings() -> dict[str, Any]:
+    value = getattr(settings, "M2M_AUTH", {})
+    return value if isinstance(value, dict) else {}
+
+
+def _as_bytes(value: str | bytes) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _derived_pepper(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"m2m_auth.pepper", hashlib.sha256).digest()
+
+
+app_settings = AppSettings()

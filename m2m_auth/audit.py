@@ -1,0 +1,64 @@
+"""Writing the audit log. Records name credentials by public id, never by secret."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import Any
+
+from django.core.cache import caches
+from django.db import models
+
+from .app_settings import app_settings
+from .models import AuditEvent
+
+logger = logging.getLogger("m2m_auth.audit")
+
+TARGET_KINDS = {
+    "ApiKey": "api_key",
+    "PersonalAccessToken": "personal_access_token",
+    "Application": "application",
+    "ClientSecret": "client_secret",
+}
+
+
+def client_address(request: Any) -> str | None:
+    """The peer address of a request, if it is a valid IP address."""
+    raw = getattr(request, "META", {}).get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+def target_of(obj: models.Model) -> tuple[str, str]:
+    kind = TARGET_KINDS.get(type(obj).__name__, type(obj)._meta.model_name)
+    ident = getattr(obj, "public_id", None) or getattr(obj, "client_id", None) or str(obj.pk)
+    return kind, ident
+
+
+def record(action: str, obj: models.Model, *, actor: str = "", address: str | None = None, **detail: Any) -> AuditEvent:
+    kind, ident = target_of(obj)
+    return AuditEvent.objects.create(
+        action=action, target_kind=kind, target_id=ident, actor=actor, address=address, detail=detail
+    )
+
+
+def failed_authentication(kind: str, public_id: str, address: str | None, reason: str) -> None:
+    """Record a rejected, well-formed credential, at most once per interval.
+
+    Coalesced through the cache so that a flood of bad requests cannot turn
+    into a flood of database writes.
+    """
+    logger.info("rejected %s %s from %s: %s", kind, public_id, address, reason)
+    interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
+    gate = f"m2m_auth:failed:{kind}:{public_id}:{address}"
+    if interval and not caches[app_settings.CACHE].add(gate, 1, timeout=interval):
+        return
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.AUTH_FAILED,
+        target_kind=kind,
+        target_id=public_id,
+        address=address,
+        detail={"reason": reason},
+    )

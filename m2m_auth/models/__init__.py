@@ -1,0 +1,17 @@
+from .api_keys import ApiKey
+from .applications import Application, ClientSecret
+from .audit import AuditEvent
+from .rbac import ApiResource, Permission, Role, RoleAssignment
+from .tokens import PersonalAccessToken
+
+__all__ = [
+    "ApiKey",
+    "ApiResource",
+    "Application",
+    "AuditEvent",
+    "ClientSecret",
+    "Permission",
+    "PersonalAccessToken",
+    "Role",
+    "RoleAssignment",
+]

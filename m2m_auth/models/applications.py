@@ -1,0 +1,43 @@
+"""M2M applications (OAuth confidential clients) and their client secrets."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .base import SecretCredential
+from .rbac import Role
+
+
+class Application(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    client_id = models.CharField(_("client id"), max_length=40, unique=True, editable=False)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    roles = models.ManyToManyField(
+        Role, related_name="applications", blank=True, limit_choices_to={"kind": Role.Kind.MACHINE}
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True, editable=False)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("M2M application")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientSecret(SecretCredential):
+    """One of an application's secrets; several may be valid during a rotation."""
+
+    application = models.ForeignKey(Application, models.CASCADE, related_name="secrets")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("client secret")
+
+    def __str__(self) -> str:
+        return f"{self.application} secret {self.public_id}"

@@ -1,0 +1,62 @@
+"""The abstract base of every stored secret: API keys, PATs, client secrets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SecretQuerySet(models.QuerySet):
+    def revoked(self):
+        return self.filter(revoked_at__isnull=False)
+
+    def expired(self):
+        return self.filter(revoked_at__isnull=True, expires_at__lte=timezone.now())
+
+    def active(self):
+        not_expired = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        return self.filter(not_expired, revoked_at__isnull=True)
+
+    def expiring_within(self, delta: timedelta):
+        return self.active().filter(expires_at__lte=timezone.now() + delta)
+
+
+class SecretCredential(models.Model):
+    """Only the tagged keyed hash of the secret is stored, never the secret."""
+
+    public_id = models.CharField(_("public id"), max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.CharField(_("revoked by"), max_length=150, blank=True, editable=False)
+    revoke_reason = models.CharField(_("revoke reason"), max_length=200, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    last_used_from = models.GenericIPAddressField(_("last used from"), null=True, blank=True, editable=False)
+
+    objects = SecretQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return not (self.is_revoked or self.is_expired)
+
+    @property
+    def status(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired else "active"

@@ -1,0 +1,104 @@
+"""RBAC flows: resources, scopes, roles and role assignments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .exceptions import Conflict, InvalidInput, NotFound, NotPermitted
+from .models import ApiResource, Permission, Role, RoleAssignment
+from .models.rbac import scope_validator
+
+
+def validate_scope(scope: str) -> str:
+    try:
+        scope_validator(scope)
+    except ValidationError:
+        raise InvalidInput(f"Invalid scope {scope!r}: printable ASCII without spaces or quotes.") from None
+    return scope
+
+
+def resolve_scopes(scopes: Iterable[str]) -> list[Permission]:
+    wanted = sorted(set(scopes))
+    found = {p.scope: p for p in Permission.objects.filter(scope__in=wanted)}
+    missing = [s for s in wanted if s not in found]
+    if missing:
+        raise NotFound(f"Unknown scope: {', '.join(missing)}.")
+    return [found[s] for s in wanted]
+
+
+def resolve_roles(names: Iterable[str], kind: str) -> list[Role]:
+    wanted = sorted(set(names))
+    found = {r.name: r for r in Role.objects.filter(name__in=wanted)}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise NotFound(f"Unknown role: {', '.join(missing)}.")
+    wrong = [n for n in wanted if found[n].kind != kind]
+    if wrong:
+        raise NotPermitted(f"Role {', '.join(wrong)} is not a {kind} role.")
+    return [found[n] for n in wanted]
+
+
+def resolve_user(username: str):
+    User = get_user_model()
+    try:
+        return User._default_manager.get_by_natural_key(username)
+    except User.DoesNotExist:
+        raise NotFound(f"Unknown user: {username!r}.") from None
+
+
+def user_scopes(user) -> set[str]:
+    """The scopes a user holds now, through their user roles."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
+        return set()
+    held = Permission.objects.filter(roles__assignments__user=user, roles__kind=Role.Kind.USER)
+    return set(held.values_list("scope", flat=True))
+
+
+@transaction.atomic
+def create_resource(identifier: str, name: str, scopes: Iterable[str] = (), token_ttl: int = 900) -> ApiResource:
+    if ApiResource.objects.filter(identifier=identifier).exists():
+        raise Conflict(f"A resource with identifier {identifier!r} already exists.")
+    if ApiResource.objects.filter(name=name).exists():
+        raise Conflict(f"A resource named {name!r} already exists.")
+    if token_ttl < 1:
+        raise InvalidInput("The token lifetime must be at least one second.")
+    scopes = sorted({validate_scope(s) for s in scopes})
+    taken = list(Permission.objects.filter(scope__in=scopes).values_list("scope", flat=True))
+    if taken:
+        raise Conflict(f"Scope already defined by another resource: {', '.join(sorted(taken))}.")
+    resource = ApiResource.objects.create(identifier=identifier, name=name, token_ttl=token_ttl)
+    Permission.objects.bulk_create(Permission(resource=resource, scope=s) for s in scopes)
+    return resource
+
+
+@transaction.atomic
+def create_role(name: str, kind: str, scopes: Iterable[str] = ()) -> Role:
+    if kind not in Role.Kind.values:
+        raise InvalidInput(f"Invalid role kind {kind!r}: use machine or user.")
+    if Role.objects.filter(name=name).exists():
+        raise Conflict(f"A role named {name!r} already exists.")
+    permissions = resolve_scopes(scopes)
+    role = Role.objects.create(name=name, kind=kind)
+    role.permissions.set(permissions)
+    return role
+
+
+@transaction.atomic
+def grant_role(username: str, role_name: str) -> RoleAssignment:
+    user = resolve_user(username)
+    (role,) = resolve_roles([role_name], Role.Kind.USER)
+    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role)
+    return assignment
+
+
+@transaction.atomic
+def ungrant_role(username: str, role_name: str) -> bool:
+    """Take a role from a user; False if they did not have it."""
+    user = resolve_user(username)
+    (role,) = resolve_roles([role_name], Role.Kind.USER)
+    deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
+    return bool(deleted)
