@@ -48,9 +48,10 @@ def declared_scopes(view, method: str) -> list[str] | None:
 
 
 class HasScopes(BasePermission):
-    """Allows the request when its credential holds every required scope.
+    """Allows an authenticated request whose credential holds every required scope.
 
     A view that declares no scopes for the method is refused: fail closed.
+    An empty declaration (``required_scopes = []``) asks only for a credential.
     """
 
     scopes: tuple[str, ...] | None = None
@@ -61,6 +62,8 @@ class HasScopes(BasePermission):
         return declared_scopes(view, request.method)
 
     def has_permission(self, request, view) -> bool:
+        if not getattr(request.user, "is_authenticated", False):
+            return False
         required = self.required(request, view)
         if required is None:
             logger.warning("%s declares no required_scopes for %s; refused", type(view).__name__, request.method)
