@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +75,7 @@ def _as_bytes(value: str | bytes) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
+@lru_cache(maxsize=16)
 def _derived_pepper(secret_key: str) -> bytes:
     return hmac.new(secret_key.encode(), b"m2m_auth.pepper", hashlib.sha256).digest()
 

@@ -75,7 +75,7 @@ class SecretAuthentication(BaseAuthentication):
         reason = self.refusal(credential)
         if reason:
             self.reject(request, parsed.public_id, reason)
-        last_used.touch(credential, audit.client_address(request))
+        last_used.touch(credential, request)
         return self.principal(credential), self.context(credential)
 
     def lookup(self, public_id: str):

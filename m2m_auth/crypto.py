@@ -26,6 +26,7 @@ import re
 import secrets
 import zlib
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -90,6 +91,7 @@ def scanner_regex(prefix: str) -> str:
     return rf"\b{re.escape(prefix)}{body}\b"
 
 
+@lru_cache(maxsize=64)
 def pepper_id(pepper: bytes) -> str:
     """A short, non-secret name for a pepper, stored beside each hash."""
     return hmac.new(pepper, b"m2m-auth pepper id", hashlib.sha256).hexdigest()[:8]
