@@ -65,3 +65,9 @@ def test_live_server_whoami_and_orders(live_server, make_api_key, make_pat):
     assert (status, body) == (200, [])
     status, body, headers = fetch(f"{live_server.url}/api/whoami/", {})
     assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_home_page_lists_the_api(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"/api/orders/" in response.content and b"orders:write" in response.content
