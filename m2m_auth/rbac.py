@@ -102,3 +102,23 @@ def ungrant_role(username: str, role_name: str) -> bool:
     (role,) = resolve_roles([role_name], Role.Kind.USER)
     deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
     return bool(deleted)
+
+
+# The largest value a PositiveIntegerField holds on every supported database.
+MAX_TOKEN_TTL = 2**31 - 1
+
+
+def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> None:
+    """What the database would refuse less politely; ``create_resource`` does not check these."""
+    if not identifier or identifier != identifier.strip() or len(identifier) > 255:
+        raise InvalidInput(f"Invalid identifier {identifier!r}: 1 to 255 characters, no surrounding spaces.")
+    validate_name(name)
+    if isinstance(token_ttl, bool) or not 1 <= token_ttl <= MAX_TOKEN_TTL:
+        raise InvalidInput(f"Invalid token lifetime {token_ttl!r}: 1 to {MAX_TOKEN_TTL} seconds.")
+
+
+def validate_name(name: str) -> str:
+    """A resource or role name; ``create_role`` does not check it."""
+    if not name.strip() or len(name) > 100:
+        raise InvalidInput(f"Invalid name {name!r}: 1 to 100 characters.")
+    return name

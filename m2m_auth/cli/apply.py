@@ -1,0 +1,22 @@
+"""``m2m apply FILE.json``: resources, scopes and roles as data (see ``declarative``)."""
+
+from __future__ import annotations
+
+from django.core.management.base import OutputWrapper
+
+from .. import declarative
+
+
+def register(nouns) -> None:
+    parser = nouns.add_parser("apply", help="create or update resources, scopes and roles from a JSON file")
+    parser.add_argument("file", metavar="FILE.json")
+    parser.set_defaults(handler=apply)
+
+
+def apply(options: dict, out: OutputWrapper) -> None:
+    outcome = declarative.apply_file(options["file"])
+    for status in ("created", "updated"):
+        for label in getattr(outcome, status):
+            out.write(f"{status} {label}")
+    counts = len(outcome.created), len(outcome.updated), len(outcome.unchanged)
+    out.write("Applied {}: created {}, updated {}, unchanged {}.".format(options["file"], *counts))

@@ -1,0 +1,31 @@
+"""``python manage.py m2m <noun> <verb>``: provisioning for people and scripts.
+
+The names are fixed (scripts depend on them); see DESIGN.md, "Command line".
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from m2m_auth.cli import api_keys, apply, apps, resources, roles, tokens, users
+from m2m_auth.exceptions import M2MAuthError
+
+NOUNS = (resources, roles, users, apps, api_keys, tokens, apply)
+
+
+class Command(BaseCommand):
+    help = "Manage API resources, roles, applications, API keys and personal access tokens."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        # CommandParser passes called_from_command_line on to subparsers, so a
+        # syntax error raises CommandError under call_command and exits 2 in a shell.
+        nouns = parser.add_subparsers(dest="noun", required=True, metavar="NOUN", parser_class=CommandParser)
+        for module in NOUNS:
+            module.register(nouns)
+
+    def handle(self, *args, handler, **options) -> None:
+        try:
+            handler(options, self.stdout)
+        except M2MAuthError as error:
+            # Flow messages are one line; joining keeps it so whatever the user typed.
+            raise CommandError(" ".join(str(error).split())) from None
