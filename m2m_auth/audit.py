@@ -19,6 +19,8 @@ TARGET_KINDS = {
     "PersonalAccessToken": "personal_access_token",
     "Application": "application",
     "ClientSecret": "client_secret",
+    "ApiResource": "api_resource",
+    "Role": "role",
 }
 
 
@@ -33,8 +35,11 @@ def client_address(request: Any) -> str | None:
 
 def target_of(obj: models.Model) -> tuple[str, str]:
     kind = TARGET_KINDS.get(type(obj).__name__, type(obj)._meta.model_name)
-    ident = getattr(obj, "public_id", None) or getattr(obj, "client_id", None) or str(obj.pk)
-    return kind, ident
+    for attribute in ("public_id", "client_id", "identifier", "name"):
+        ident = getattr(obj, attribute, None)
+        if ident:
+            return kind, str(ident)
+    return kind, str(obj.pk)
 
 
 def record(action: str, obj: models.Model, *, actor: str = "", address: str | None = None, **detail: Any) -> AuditEvent:

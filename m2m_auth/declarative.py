@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import rbac
+from . import audit, rbac
 from .exceptions import Conflict, InvalidInput, NotFound
 from .models import ApiResource, Permission, Role
 
@@ -164,18 +164,18 @@ def _once(what: str, values: Iterable[str]) -> None:
         seen.add(value)
 
 
-def apply_file(path: str) -> Outcome:
-    return apply(load(path))
+def apply_file(path: str, *, actor: str = "") -> Outcome:
+    return apply(load(path), actor=actor)
 
 
 @transaction.atomic
-def apply(spec: Spec) -> Outcome:
+def apply(spec: Spec, *, actor: str = "") -> Outcome:
     _check_against_database(spec)
     outcome = Outcome()
     for resource in spec.resources:
-        outcome.add(f"resource {resource.identifier}", _apply_resource(resource))
+        outcome.add(f"resource {resource.identifier}", _apply_resource(resource, actor))
     for role in spec.roles:
-        outcome.add(f"role {role.name}", _apply_role(role))
+        outcome.add(f"role {role.name}", _apply_role(role, actor))
     return outcome
 
 
@@ -203,10 +203,10 @@ def _check_role(role: RoleSpec, declared: set[str]) -> None:
         raise NotFound(f"Role {role.name!r}: unknown scope: {', '.join(missing)}.")
 
 
-def _apply_resource(spec: ResourceSpec) -> str:
+def _apply_resource(spec: ResourceSpec, actor: str) -> str:
     resource = ApiResource.objects.filter(identifier=spec.identifier).first()
     if resource is None:
-        rbac.create_resource(spec.identifier, spec.name, spec.scopes, spec.token_ttl or 900)
+        rbac.create_resource(spec.identifier, spec.name, spec.scopes, spec.token_ttl or 900, actor=actor)
         return "created"
     changes = {"name": spec.name, "token_ttl": spec.token_ttl or resource.token_ttl}
     changed = [name for name, value in changes.items() if getattr(resource, name) != value]
@@ -215,15 +215,19 @@ def _apply_resource(spec: ResourceSpec) -> str:
     held = set(resource.permissions.values_list("scope", flat=True))
     added = [scope for scope in spec.scopes if scope not in held]
     Permission.objects.bulk_create(Permission(resource=resource, scope=scope) for scope in added)
-    return "updated" if changed or added else "unchanged"
+    if not (changed or added):
+        return "unchanged"
+    audit.record("update", resource, actor=actor, changed=changed, added_scopes=added)
+    return "updated"
 
 
-def _apply_role(spec: RoleSpec) -> str:
+def _apply_role(spec: RoleSpec, actor: str) -> str:
     role = Role.objects.filter(name=spec.name).first()
     if role is None:
-        rbac.create_role(spec.name, spec.kind, spec.scopes or ())
+        rbac.create_role(spec.name, spec.kind, spec.scopes or (), actor=actor)
         return "created"
     if spec.scopes is None or set(spec.scopes) == set(role.permissions.values_list("scope", flat=True)):
         return "unchanged"
     role.permissions.set(rbac.resolve_scopes(spec.scopes))
+    audit.record("update", role, actor=actor, scopes=sorted(spec.scopes))
     return "updated"

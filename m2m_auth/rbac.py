@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from . import audit
 from .exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from .models import ApiResource, Permission, Role, RoleAssignment
 from .models.rbac import scope_validator
@@ -58,58 +59,12 @@ def user_scopes(user) -> set[str]:
     return set(held.values_list("scope", flat=True))
 
 
-@transaction.atomic
-def create_resource(identifier: str, name: str, scopes: Iterable[str] = (), token_ttl: int = 900) -> ApiResource:
-    if ApiResource.objects.filter(identifier=identifier).exists():
-        raise Conflict(f"A resource with identifier {identifier!r} already exists.")
-    if ApiResource.objects.filter(name=name).exists():
-        raise Conflict(f"A resource named {name!r} already exists.")
-    if token_ttl < 1:
-        raise InvalidInput("The token lifetime must be at least one second.")
-    scopes = sorted({validate_scope(s) for s in scopes})
-    taken = list(Permission.objects.filter(scope__in=scopes).values_list("scope", flat=True))
-    if taken:
-        raise Conflict(f"Scope already defined by another resource: {', '.join(sorted(taken))}.")
-    resource = ApiResource.objects.create(identifier=identifier, name=name, token_ttl=token_ttl)
-    Permission.objects.bulk_create(Permission(resource=resource, scope=s) for s in scopes)
-    return resource
-
-
-@transaction.atomic
-def create_role(name: str, kind: str, scopes: Iterable[str] = ()) -> Role:
-    if kind not in Role.Kind.values:
-        raise InvalidInput(f"Invalid role kind {kind!r}: use machine or user.")
-    if Role.objects.filter(name=name).exists():
-        raise Conflict(f"A role named {name!r} already exists.")
-    permissions = resolve_scopes(scopes)
-    role = Role.objects.create(name=name, kind=kind)
-    role.permissions.set(permissions)
-    return role
-
-
-@transaction.atomic
-def grant_role(username: str, role_name: str) -> RoleAssignment:
-    user = resolve_user(username)
-    (role,) = resolve_roles([role_name], Role.Kind.USER)
-    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role)
-    return assignment
-
-
-@transaction.atomic
-def ungrant_role(username: str, role_name: str) -> bool:
-    """Take a role from a user; False if they did not have it."""
-    user = resolve_user(username)
-    (role,) = resolve_roles([role_name], Role.Kind.USER)
-    deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
-    return bool(deleted)
-
-
 # The largest value a PositiveIntegerField holds on every supported database.
 MAX_TOKEN_TTL = 2**31 - 1
 
 
 def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> None:
-    """What the database would refuse less politely; ``create_resource`` does not check these."""
+    """What the database would refuse less politely."""
     if not identifier or identifier != identifier.strip() or len(identifier) > 255:
         raise InvalidInput(f"Invalid identifier {identifier!r}: 1 to 255 characters, no surrounding spaces.")
     validate_name(name)
@@ -118,7 +73,62 @@ def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> None
 
 
 def validate_name(name: str) -> str:
-    """A resource or role name; ``create_role`` does not check it."""
+    """A resource or role name."""
     if not name.strip() or len(name) > 100:
         raise InvalidInput(f"Invalid name {name!r}: 1 to 100 characters.")
     return name
+
+
+@transaction.atomic
+def create_resource(
+    identifier: str, name: str, scopes: Iterable[str] = (), token_ttl: int = 900, *, actor: str = ""
+) -> ApiResource:
+    validate_resource_fields(identifier, name, token_ttl)
+    if ApiResource.objects.filter(identifier=identifier).exists():
+        raise Conflict(f"A resource with identifier {identifier!r} already exists.")
+    if ApiResource.objects.filter(name=name).exists():
+        raise Conflict(f"A resource named {name!r} already exists.")
+    scopes = sorted({validate_scope(s) for s in scopes})
+    taken = list(Permission.objects.filter(scope__in=scopes).values_list("scope", flat=True))
+    if taken:
+        raise Conflict(f"Scope already defined by another resource: {', '.join(sorted(taken))}.")
+    resource = ApiResource.objects.create(identifier=identifier, name=name, token_ttl=token_ttl)
+    Permission.objects.bulk_create(Permission(resource=resource, scope=s) for s in scopes)
+    audit.record("create", resource, actor=actor, identifier=identifier, scopes=scopes)
+    return resource
+
+
+@transaction.atomic
+def create_role(name: str, kind: str, scopes: Iterable[str] = (), *, actor: str = "") -> Role:
+    validate_name(name)
+    if kind not in Role.Kind.values:
+        raise InvalidInput(f"Invalid role kind {kind!r}: use machine or user.")
+    if Role.objects.filter(name=name).exists():
+        raise Conflict(f"A role named {name!r} already exists.")
+    permissions = resolve_scopes(scopes)
+    role = Role.objects.create(name=name, kind=kind)
+    role.permissions.set(permissions)
+    audit.record("create", role, actor=actor, name=name, kind=kind, scopes=[p.scope for p in permissions])
+    return role
+
+
+@transaction.atomic
+def grant_role(username: str, role_name: str, *, actor: str = "") -> RoleAssignment:
+    user = resolve_user(username)
+    (role,) = resolve_roles([role_name], Role.Kind.USER)
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role)
+    if created:
+        audit.record("grant", role, actor=actor, user=user.get_username())
+    return assignment
+
+
+@transaction.atomic
+def ungrant_role(username: str, role_name: str, *, actor: str = "") -> bool:
+    """Take a role from a user; False if they did not have it."""
+    user = resolve_user(username)
+    (role,) = resolve_roles([role_name], Role.Kind.USER)
+    deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
+    if deleted:
+        audit.record("ungrant", role, actor=actor, user=user.get_username())
+    return bool(deleted)
+

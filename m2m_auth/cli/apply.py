@@ -14,7 +14,7 @@ def register(nouns) -> None:
 
 
 def apply(options: dict, out: OutputWrapper) -> None:
-    outcome = declarative.apply_file(options["file"])
+    outcome = declarative.apply_file(options["file"], actor="cli")
     for status in ("created", "updated"):
         for label in getattr(outcome, status):
             out.write(f"{status} {label}")

@@ -32,8 +32,7 @@ def token_ttl(text: str) -> int:
 
 def create(options: dict, out: OutputWrapper) -> None:
     identifier, name, ttl = options["identifier"], options["name"], token_ttl(options["token_ttl"])
-    rbac.validate_resource_fields(identifier, name, ttl)
-    resource = rbac.create_resource(identifier, name, options["scopes"], ttl)
+    resource = rbac.create_resource(identifier, name, options["scopes"], ttl, actor="cli")
     scopes = ", ".join(sorted(options["scopes"])) or "none"
     out.write(f"Created resource {resource.name!r} ({resource.identifier}), scopes: {scopes}.")
 

@@ -22,8 +22,7 @@ def register(nouns) -> None:
 
 
 def create(options: dict, out: OutputWrapper) -> None:
-    rbac.validate_name(options["name"])
-    role = rbac.create_role(options["name"], options["kind"], options["scopes"])
+    role = rbac.create_role(options["name"], options["kind"], options["scopes"], actor="cli")
     scopes = ", ".join(sorted(options["scopes"])) or "none"
     out.write(f"Created {role.kind} role {role.name!r}, scopes: {scopes}.")
 

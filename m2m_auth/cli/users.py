@@ -17,12 +17,12 @@ def register(nouns) -> None:
 
 
 def grant(options: dict, out: OutputWrapper) -> None:
-    rbac.grant_role(options["username"], options["role"])
+    rbac.grant_role(options["username"], options["role"], actor="cli")
     out.write(f"User {options['username']!r} holds role {options['role']!r}.")
 
 
 def revoke(options: dict, out: OutputWrapper) -> None:
-    if rbac.ungrant_role(options["username"], options["role"]):
+    if rbac.ungrant_role(options["username"], options["role"], actor="cli"):
         out.write(f"Took role {options['role']!r} from user {options['username']!r}.")
     else:
         out.write(f"User {options['username']!r} did not hold role {options['role']!r}.")
