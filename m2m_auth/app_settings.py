@@ -36,6 +36,23 @@ DEFAULTS: dict[str, Any] = {
     "API_KEY_DEFAULT_LIFETIME": None,
     "PAT_DEFAULT_LIFETIME": 30 * DAY,
     "PAT_MAX_LIFETIME": 366 * DAY,
+    # OAuth authorization server. ISSUER None derives it from the request.
+    "ISSUER": None,
+    # Audiences (resource identifiers) this server's JWT authentication accepts.
+    "JWT_AUDIENCE": [],
+    # Verify JWTs of this issuer from its metadata and JWKS alone (remote mode).
+    "REMOTE_ISSUER": None,
+    "JWT_LEEWAY": 30,
+    # Check the jti deny-list (kept in the cache) when verifying JWTs locally.
+    "JWT_REVOCATION_CHECK": True,
+    # A new client secret's lifetime (None: no expiry); on rotation the older
+    # secrets are cut to this overlap window.
+    "CLIENT_SECRET_LIFETIME": None,
+    "SECRET_ROTATION_OVERLAP": 7 * DAY,
+    # Failed client authentications allowed per window, per client id and per address.
+    "CLIENT_AUTH_FAILURES_PER_CLIENT": 10,
+    "CLIENT_AUTH_FAILURES_PER_ADDRESS": 30,
+    "CLIENT_AUTH_FAILURE_WINDOW": 60,
 }
 
 KIND_CODES = {"api_key": "ak", "personal_access_token": "pat", "client_secret": "cs"}

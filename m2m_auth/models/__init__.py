@@ -2,6 +2,7 @@ from .api_keys import ApiKey
 from .applications import Application, ClientSecret
 from .audit import AuditEvent
 from .rbac import ApiResource, Permission, Role, RoleAssignment
+from .revocations import RevokedToken
 from .tokens import PersonalAccessToken
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "ClientSecret",
     "Permission",
     "PersonalAccessToken",
+    "RevokedToken",
     "Role",
     "RoleAssignment",
 ]

@@ -21,6 +21,12 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.CharField(_("created by"), max_length=150, blank=True, editable=False)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True, editable=False)
+    jwks = models.JSONField(
+        _("public keys (JWKS)"),
+        null=True,
+        blank=True,
+        help_text=_("For private_key_jwt client authentication: the application's public keys as a JWK Set."),
+    )
 
     class Meta:
         ordering = ["name"]
