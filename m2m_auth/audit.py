@@ -26,7 +26,10 @@ TARGET_KINDS = {
 
 def client_address(request: Any) -> str | None:
     """The peer address of a request, if it is a valid IP address."""
-    raw = getattr(request, "META", {}).get("REMOTE_ADDR", "")
+    return client_address_of(getattr(request, "META", {}).get("REMOTE_ADDR", ""))
+
+
+def client_address_of(raw: str) -> str | None:
     try:
         return str(ipaddress.ip_address(raw))
     except ValueError:

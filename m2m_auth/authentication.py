@@ -150,4 +150,13 @@ class PersonalAccessTokenAuthentication(SecretAuthentication):
 
     def context(self, credential) -> AuthContext:
         scopes = lookup.split_scopes(credential.effective_scopes)
-        return AuthContext(self.kind, credential.public_id, scopes, None, credential)
+        return AuthContext(self.kind, credential.public_id, scopes, None, credential, credential.user.get_username())
+
+
+def __getattr__(name: str):
+    # JWTAuthentication lives with the OAuth server; imported lazily to avoid a cycle.
+    if name == "JWTAuthentication":
+        from .oauth.authentication import JWTAuthentication
+
+        return JWTAuthentication
+    raise AttributeError(name)

@@ -20,6 +20,7 @@ class AuthContext:
     scopes: frozenset[str]
     client_id: str | None = None
     credential: Any = field(default=None, repr=False, compare=False)
+    username: str | None = None
 
     def has_scopes(self, *scopes: str) -> bool:
         return set(scopes) <= self.scopes
@@ -66,3 +67,22 @@ class MachinePrincipal:
 
     def has_module_perms(self, app_label: str) -> bool:
         return False
+
+
+class TokenUser(MachinePrincipal):
+    """``request.user`` for a JWT that acts as a user: built from the claims, no query.
+
+    ``pk`` is the user's primary key as the token states it (a string);
+    fetch the user model row yourself when a view needs more than that.
+    """
+
+    def __init__(self, user_pk: str, username: str, client_id: str) -> None:
+        super().__init__("user", user_pk, username, client_id)
+        self.pk = self.id = user_pk
+        self.username = username
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_username(self) -> str:
+        return self.username

@@ -15,12 +15,11 @@ class WhoAmIView(APIView):
 
     def get(self, request):
         auth = request.auth
-        user = request.user if auth.kind == "personal_access_token" else None
         return Response(
             {
                 "kind": auth.kind,
                 "scopes": sorted(auth.scopes),
-                "username": user.get_username() if user else None,
+                "username": auth.username,
                 "client_id": auth.client_id,
                 "credential_id": auth.credential_id,
             }
