@@ -116,6 +116,11 @@ def add_client_secret(
     return client_secret, secret.plaintext
 
 
+def client_secret_lifetime() -> timedelta | None:
+    seconds = app_settings.CLIENT_SECRET_LIFETIME
+    return timedelta(seconds=seconds) if seconds else None
+
+
 @transaction.atomic
 def create_application(
     name: str, *, roles: Iterable[str] = (), actor: str = "", address: str | None = None
@@ -128,5 +133,5 @@ def create_application(
     application = Application.objects.create(name=name, client_id=crypto.random_base62(24), created_by=actor)
     application.roles.set(machine_roles)
     audit.record("create", application, actor=actor, address=address, name=name)
-    _, plaintext = add_client_secret(application, actor=actor, address=address)
+    _, plaintext = add_client_secret(application, expires_in=client_secret_lifetime(), actor=actor, address=address)
     return application, plaintext

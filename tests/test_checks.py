@@ -46,3 +46,36 @@ def test_deploy_check_warns_about_a_derived_pepper(settings):
     assert ids(check_pepper_for_deploy()) == ["m2m_auth.W002"]
     settings.M2M_AUTH = {"PEPPER": "x" * 40}
     assert ids(check_pepper_for_deploy()) == []
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"ISSUER": "ftp://x"}, ["m2m_auth.E011"]),
+        ({"REMOTE_ISSUER": "https://x/?q=1"}, ["m2m_auth.E011"]),
+        ({"JWT_LEEWAY": -5}, ["m2m_auth.E012"]),
+        ({"ISSUER": "https://auth.example.com"}, []),
+    ],
+)
+def test_oauth_settings_errors(settings, overrides, expected):
+    from m2m_auth.oauth.checks import check_oauth_settings
+
+    settings.M2M_AUTH = {**settings.M2M_AUTH, **overrides}
+    assert ids(check_oauth_settings()) == expected
+
+
+def test_jwt_authentication_needs_an_audience(settings):
+    from m2m_auth.oauth.checks import check_oauth_settings
+
+    settings.REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["m2m_auth.authentication.JWTAuthentication"]}
+    settings.M2M_AUTH = {"JWT_AUDIENCE": []}
+    assert ids(check_oauth_settings()) == ["m2m_auth.E010"]
+
+
+def test_deploy_check_wants_a_shared_cache(settings):
+    from m2m_auth.oauth.checks import check_shared_cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert ids(check_shared_cache()) == ["m2m_auth.W004"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "t"}}
+    assert ids(check_shared_cache()) == []
