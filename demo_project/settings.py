@@ -73,18 +73,29 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 LOGIN_URL = "admin:login"
 
+# With M2M_AUTH_REMOTE_ISSUER set, the demo is a remote resource server: it
+# accepts that issuer's JWTs, verified from its metadata and JWKS alone.
+REMOTE_ISSUER = env.str("M2M_AUTH_REMOTE_ISSUER", default="")
+LOCAL_CREDENTIALS = [
+    "m2m_auth.authentication.ApiKeyAuthentication",
+    "m2m_auth.authentication.PersonalAccessTokenAuthentication",
+]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "m2m_auth.authentication.ApiKeyAuthentication",
-        "m2m_auth.authentication.PersonalAccessTokenAuthentication",
+        *([] if REMOTE_ISSUER else LOCAL_CREDENTIALS),
+        "m2m_auth.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "m2m_auth.handlers.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
-M2M_AUTH = {}
-M2M_AUTH_ISSUER = env.str("M2M_AUTH_ISSUER", default="")
+M2M_AUTH = {
+    "ISSUER": env.str("M2M_AUTH_ISSUER", default="") or None,
+    "JWT_AUDIENCE": ["https://api.demo.local"],
+    "REMOTE_ISSUER": REMOTE_ISSUER or None,
+}
 
 LOGGING = {
     "version": 1,

@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "API_KEY_DEFAULT_LIFETIME": None,
     "PAT_DEFAULT_LIFETIME": 30 * DAY,
     "PAT_MAX_LIFETIME": 366 * DAY,
+    # JWT signing: RS256, ES256 or EdDSA; Fernet keys (newest first) that
+    # encrypt the private keys at rest, [] derives one from SECRET_KEY.
+    "SIGNING_ALGORITHM": "RS256",
+    "SIGNING_KEY_ENCRYPTION_KEYS": [],
     # OAuth authorization server. ISSUER None derives it from the request.
     "ISSUER": None,
     # Audiences (resource identifiers) this server's JWT authentication accepts.

@@ -6,6 +6,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -16,6 +17,14 @@ _names = itertools.count()
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{next(_names)}"
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Rate limits, deny-lists and coalescing gates must not leak between tests."""
+    for cache in caches.all():
+        cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -206,9 +206,13 @@ def test_machine_role_given_to_a_user_grants_nothing(api_client, make_user, make
 
 
 def test_unclaimed_bearer_token_is_not_authenticated(api_client):
-    response = get(api_client, HTTP_AUTHORIZATION="Bearer eyJhbGciOi.something.else")
+    response = get(api_client, HTTP_AUTHORIZATION="Bearer some-other-scheme-token")
     assert response.status_code == 401
     assert response.json()["detail"] == "Authentication credentials were not provided."
+
+
+def test_a_jwt_shaped_bearer_token_is_claimed_and_rejected(api_client):
+    assert_rejected(get(api_client, HTTP_AUTHORIZATION="Bearer eyJhbGciOi.something.else"))
 
 
 def test_one_query_per_request_once_last_used_is_fresh(api_client, make_api_key, make_pat):

@@ -3,6 +3,7 @@ from .applications import Application, ClientSecret
 from .audit import AuditEvent
 from .rbac import ApiResource, Permission, Role, RoleAssignment
 from .revocations import RevokedToken
+from .signing_keys import SigningKey
 from .tokens import PersonalAccessToken
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Permission",
     "PersonalAccessToken",
     "RevokedToken",
+    "SigningKey",
     "Role",
     "RoleAssignment",
 ]

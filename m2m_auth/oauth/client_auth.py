@@ -31,7 +31,7 @@ BASIC, POST, PRIVATE_KEY_JWT = "client_secret_basic", "client_secret_post", "pri
 METHODS = [BASIC, POST, PRIVATE_KEY_JWT]
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
-MAX_ASSERTION_LIFETIME = 300
+MAX_ASSERTION_LIFETIME = 3600  # what common clients (Authlib, Okta) use
 
 
 @dataclass

@@ -1,0 +1,69 @@
+"""DRF authentication for RFC 9068 JWT access tokens: no database query.
+
+Local mode verifies with this server's signing keys and checks the jti
+deny-list in the cache. Remote mode (``M2M_AUTH["REMOTE_ISSUER"]``) verifies
+tokens of another issuer from its metadata and JWKS alone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rest_framework import exceptions
+
+from ..app_settings import app_settings
+from ..authentication import INVALID, SecretAuthentication, bearer_token
+from ..principals import AuthContext, MachinePrincipal, TokenUser
+from . import keys, revocation
+from .tokens import issuer
+from .verify import InvalidToken, looks_like_jwt, scopes_of, verify_access_token
+
+logger = logging.getLogger("m2m_auth.authentication")
+
+
+class JWTAuthentication(SecretAuthentication):
+    """``Authorization: Bearer <jwt>`` issued by the OAuth token endpoint."""
+
+    kind = "oauth_client"
+
+    def authenticate(self, request):
+        token = bearer_token(request)
+        if token is None or not token.startswith("eyJ"):
+            return None
+        try:
+            claims = self.verify(request, token)
+        except InvalidToken as error:
+            request._m2m_auth_rejected = True
+            logger.debug("rejected JWT: %s", error)
+            raise exceptions.AuthenticationFailed(INVALID) from None
+        return self.principal(claims), self.context(claims)
+
+    def verify(self, request, token: str) -> dict:
+        if not looks_like_jwt(token):
+            raise InvalidToken("not a compact JWS")
+        remote = app_settings.REMOTE_ISSUER
+        if remote:
+            from .remote_keys import remote_key_source
+
+            source = remote_key_source(remote.rstrip("/"))
+            return verify_access_token(
+                token, issuer=remote.rstrip("/"), audiences=app_settings.JWT_AUDIENCE, key_for=source.key
+            )
+        check = revocation.is_revoked if app_settings.JWT_REVOCATION_CHECK else None
+        return verify_access_token(
+            token,
+            issuer=issuer(request),
+            audiences=app_settings.JWT_AUDIENCE,
+            key_for=keys.verification_keys().get,
+            is_revoked=check,
+        )
+
+    def principal(self, claims: dict):
+        if "act" in claims:
+            return TokenUser(claims["sub"], str(claims.get("preferred_username", "")), claims["client_id"])
+        client_id = claims["client_id"]
+        return MachinePrincipal(self.kind, client_id, client_id, client_id)
+
+    def context(self, claims: dict) -> AuthContext:
+        username = claims.get("preferred_username") if "act" in claims else None
+        return AuthContext(self.kind, claims["jti"], scopes_of(claims), claims["client_id"], claims, username)

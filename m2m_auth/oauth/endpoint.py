@@ -1,0 +1,84 @@
+"""What the OAuth endpoints share: JSON answers, client authentication, limits."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import audit
+from . import client_auth, ratelimit
+from .client_auth import ClientAuthentication
+from .tokens import issuer
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+ENDPOINTS = {
+    "token": "m2m_auth:token",
+    "introspection": "m2m_auth:introspect",
+    "revocation": "m2m_auth:revoke",
+    "jwks": "m2m_auth:jwks",
+}
+ASSERTION_ENDPOINTS = ("token", "introspection", "revocation")
+
+
+def json_answer(data: dict, status: int = 200, headers: dict | None = None) -> JsonResponse:
+    return JsonResponse(data, status=status, headers={**NO_STORE, **(headers or {})})
+
+
+def oauth_error(error: str, description: str, status: int = 400, headers: dict | None = None) -> JsonResponse:
+    return json_answer({"error": error, "error_description": description}, status, headers)
+
+
+def invalid_client() -> JsonResponse:
+    return oauth_error(
+        "invalid_client", "Client authentication failed.", 401, {"WWW-Authenticate": 'Basic realm="oauth"'}
+    )
+
+
+def too_many_failures(wait: int) -> JsonResponse:
+    description = "Too many failed client authentications; retry later."
+    return oauth_error("temporarily_unavailable", description, 429, {"Retry-After": str(wait)})
+
+
+def endpoint_url(request, name: str) -> str:
+    """An endpoint's absolute URL on the issuer's scheme and host."""
+    parts = urlsplit(issuer(request))
+    return f"{parts.scheme}://{parts.netloc}{reverse(ENDPOINTS[name])}"
+
+
+def assertion_audiences(request) -> list[str]:
+    """Audiences a private_key_jwt assertion may name: the issuer or an endpoint."""
+    return [issuer(request), *(endpoint_url(request, name) for name in ASSERTION_ENDPOINTS)]
+
+
+def note_failure(request, outcome: ClientAuthentication) -> None:
+    address = audit.client_address(request)
+    ratelimit.record_failure(outcome.client_id, address)
+    audit.failed_authentication("client", outcome.client_id or "-", address, f"{outcome.method} failed")
+
+
+def authenticate_caller(request) -> tuple[ClientAuthentication | None, JsonResponse | None]:
+    """The client authentication of a request, or the answer that refuses it."""
+    address = audit.client_address(request)
+    authorization, form = request.META.get("HTTP_AUTHORIZATION", ""), request.POST.dict()
+    wait = ratelimit.retry_after(client_auth.claimed_client_id(authorization, form), address)
+    if wait:
+        return None, too_many_failures(wait)
+    outcome = client_auth.authenticate_client(authorization, form, address, assertion_audiences(request))
+    if outcome.method is not None and outcome.application is None:
+        note_failure(request, outcome)
+    return outcome, None
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class Endpoint(View):
+    """POST-only, JSON on every answer, a 405 included."""
+
+    http_method_names = ["post"]
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        return oauth_error("invalid_request", "Use POST.", 405, {"Allow": "POST"})

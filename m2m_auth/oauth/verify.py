@@ -1,0 +1,93 @@
+"""Verifying RFC 9068 access tokens, offline.
+
+Checks, in order: the shape, the header (``typ`` at+jwt, an allowed
+asymmetric ``alg``, a ``kid``), the key (the algorithm the key was made for),
+the signature, ``iss`` exactly, ``aud`` containing one of ours, ``exp`` and
+``nbf`` with a small leeway, the required claims and their types, and, when
+asked, the jti deny-list. Never ``none``, never an HMAC algorithm: a public
+key can never be used as a shared secret.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import jwt
+
+from ..app_settings import app_settings
+
+ALGORITHMS = ["RS256", "ES256", "EdDSA"]
+TOKEN_TYPES = {"at+jwt", "application/at+jwt"}
+MAX_LENGTH = 8192
+_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+STRING_CLAIMS = ("iss", "sub", "client_id", "jti")
+
+
+class InvalidToken(Exception):
+    """The token is not a valid access token for us; the message says why, for logs."""
+
+
+def looks_like_jwt(token: str) -> bool:
+    return len(token) <= MAX_LENGTH and _SHAPE.fullmatch(token) is not None
+
+
+def verify_access_token(
+    token: str,
+    *,
+    issuer: str,
+    audiences: Iterable[str],
+    key_for: Callable[[str], jwt.PyJWK | None],
+    is_revoked: Callable[[str], bool] | None = None,
+    verify_exp: bool = True,
+) -> dict:
+    """The claims of a valid token, or ``InvalidToken``."""
+    if not looks_like_jwt(token):
+        raise InvalidToken("not a compact JWS")
+    header = _header(token)
+    key = key_for(header["kid"])
+    if key is None:
+        raise InvalidToken(f"unknown kid {header['kid']!r}")
+    if key.algorithm_name != header["alg"]:
+        raise InvalidToken("alg does not match the key")
+    claims = _decode(token, key, header["alg"], issuer, list(audiences), verify_exp)
+    if is_revoked is not None and is_revoked(claims["jti"]):
+        raise InvalidToken("revoked")
+    return claims
+
+
+def _header(token: str) -> dict:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise InvalidToken(str(error)) from None
+    if str(header.get("typ", "")).lower() not in TOKEN_TYPES:
+        raise InvalidToken("typ is not at+jwt")
+    if header.get("alg") not in ALGORITHMS:
+        raise InvalidToken("algorithm not allowed")
+    if not isinstance(header.get("kid"), str):
+        raise InvalidToken("no kid")
+    return header
+
+
+def _decode(token: str, key: jwt.PyJWK, algorithm: str, issuer: str, audiences: list[str], verify_exp: bool) -> dict:
+    try:
+        claims = jwt.decode(
+            token,
+            key.key,
+            algorithms=[algorithm],
+            issuer=issuer,
+            audience=audiences,
+            leeway=app_settings.JWT_LEEWAY,
+            options={"require": ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"], "verify_exp": verify_exp},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(str(error)) from None
+    wrong = [name for name in STRING_CLAIMS if not isinstance(claims.get(name), str)]
+    if wrong or not isinstance(claims.get("scope", ""), str):
+        raise InvalidToken(f"claims of the wrong type: {wrong or ['scope']}")
+    return claims
+
+
+def scopes_of(claims: dict) -> frozenset[str]:
+    return frozenset(claims.get("scope", "").split())

@@ -1,0 +1,120 @@
+"""The OAuth endpoints. Thin: the flows live in the modules they call."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+from oauth2_provider.oauth2_backends import OAuthLibCore
+from oauth2_provider.views.mixins import OAuthLibMixin
+
+from .. import audit
+from ..models import Permission
+from . import client_auth, introspection, ratelimit, revocation
+from .endpoint import (
+    NO_STORE, Endpoint, assertion_audiences, authenticate_caller, endpoint_url, invalid_client, json_answer,
+    oauth_error, too_many_failures,
+)
+from .exchange import PAT_TOKEN_TYPE
+from .server import M2MTokenServer
+from .tokens import issuer
+from .validator import CLIENT_CREDENTIALS, TOKEN_EXCHANGE, M2MRequestValidator
+from .verify import ALGORITHMS
+
+
+class M2MOAuthLibCore(OAuthLibCore):
+    """DOT's request extraction, passing our context to the server as credentials."""
+
+    def _get_extra_credentials(self, request):
+        return {"issuer": issuer(request), "audiences": assertion_audiences(request)}
+
+
+class TokenView(OAuthLibMixin, Endpoint):
+    """``POST /oauth/token``: client credentials and token exchange (RFC 6749, RFC 8693)."""
+
+    server_class = M2MTokenServer
+    validator_class = M2MRequestValidator
+    oauthlib_backend_class = M2MOAuthLibCore
+
+    @classmethod
+    def get_server(cls):
+        return cls.server_class(cls.validator_class())
+
+    def post(self, request):
+        address = audit.client_address(request)
+        claimed = client_auth.claimed_client_id(request.META.get("HTTP_AUTHORIZATION", ""), request.POST.dict())
+        wait = ratelimit.retry_after(claimed, address)
+        if wait:
+            return too_many_failures(wait)
+        repeated = [key for key, values in request.POST.lists() if len(values) > 1 and key != "resource"]
+        if repeated:
+            return oauth_error("invalid_request", f"Repeated parameter: {', '.join(sorted(repeated))}.")
+        _, headers, body, status = self.create_token_response(request)
+        if status == 401:
+            ratelimit.record_failure(claimed, address)
+            audit.failed_authentication("client", claimed or "-", address, "token endpoint")
+            return invalid_client()
+        response = HttpResponse(body, status=status, content_type="application/json")
+        for name, value in {**headers, **NO_STORE}.items():
+            response[name] = value
+        return response
+
+
+class IntrospectView(Endpoint):
+    """``POST /oauth/introspect`` (RFC 7662), for every credential kind."""
+
+    def post(self, request):
+        outcome, refusal = authenticate_caller(request)
+        if refusal or outcome.application is None:
+            return refusal or invalid_client()
+        token = request.POST.get("token", "")
+        if not token:
+            return oauth_error("invalid_request", "Missing token.")
+        return json_answer(introspection.introspect(token, outcome.application, issuer(request), audit.client_address(request)))
+
+
+class RevokeView(Endpoint):
+    """``POST /oauth/revoke`` (RFC 7009), for every credential kind."""
+
+    def post(self, request):
+        token = request.POST.get("token", "")
+        if not token:
+            return oauth_error("invalid_request", "Missing token.")
+        outcome, refusal = authenticate_caller(request)
+        if refusal:
+            return refusal
+        if introspection.hashing.kind_of(token) is not None:
+            actor = f"client:{outcome.application.client_id}" if outcome.application else "presented"
+            introspection.revoke_presented_secret(token, actor, audit.client_address(request))
+            return json_answer({})
+        if outcome.application is None:
+            return invalid_client()
+        claims = introspection.verified_claims(token, issuer(request), verify_exp=False)
+        if claims is not None and claims["client_id"] != outcome.application.client_id:
+            return oauth_error("unauthorized_client", "The token was not issued to this client.")
+        if claims is not None:
+            revocation.deny(claims)
+        return json_answer({})
+
+
+@require_safe
+def metadata_view(request):
+    """``GET /.well-known/oauth-authorization-server`` (RFC 8414)."""
+    issuer_id = issuer(request)
+    methods = client_auth.METHODS
+    return JsonResponse({
+        "issuer": issuer_id,
+        "token_endpoint": endpoint_url(request, "token"),
+        "jwks_uri": endpoint_url(request, "jwks"),
+        "introspection_endpoint": endpoint_url(request, "introspection"),
+        "revocation_endpoint": endpoint_url(request, "revocation"),
+        "grant_types_supported": [CLIENT_CREDENTIALS, TOKEN_EXCHANGE],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": methods,
+        "token_endpoint_auth_signing_alg_values_supported": client_auth.ASSERTION_ALGORITHMS,
+        "introspection_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint_auth_methods_supported": methods,
+        "scopes_supported": sorted(Permission.objects.values_list("scope", flat=True)),
+        "access_token_signing_alg_values_supported": ALGORITHMS,
+        "subject_token_types_supported": [PAT_TOKEN_TYPE],
+        "resource_indicators_supported": True,
+    }, headers={"Cache-Control": "public, max-age=300"})
