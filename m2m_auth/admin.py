@@ -17,8 +17,9 @@ from . import audit, hashing, revoking
 from .app_settings import app_settings
 from .models import (
     ApiKey, ApiResource, Application, AuditEvent, ClientSecret, Permission, PersonalAccessToken, RevokedToken,
-    Role, RoleAssignment,
+    Role, RoleAssignment, SigningKey,
 )
+from .oauth import keys
 
 KINDS = {ApiKey: "api_key", PersonalAccessToken: "personal_access_token", ClientSecret: "client_secret"}
 
@@ -204,3 +205,22 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class RevokedTokenAdmin(ReadOnlyAdmin):
     list_display = ["jti", "client_id", "revoked_at", "expires_at"]
     search_fields = ["jti", "client_id"]
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(ReadOnlyAdmin):
+    """States and public data only; the private part never leaves the database."""
+
+    list_display = ["kid", "algorithm", "state", "created_at", "activated_at", "retired_at"]
+    list_filter = ["state", "algorithm"]
+    fields = ["kid", "algorithm", "state", "public_jwk", "created_at", "activated_at", "demoted_at", "retired_at"]
+    actions = ["rotate_keys"]
+
+    def has_rotate_permission(self, request) -> bool:
+        return request.user.has_perm("m2m_auth.change_signingkey")
+
+    @admin.action(description=_("Rotate the signing keys (tokens already issued stay valid)"), permissions=["rotate"])
+    def rotate_keys(self, request, queryset):
+        keys.current_key()
+        key = keys.rotate(actor=actor(request))
+        self.message_user(request, _("Now signing with %s.") % key.kid, messages.SUCCESS)

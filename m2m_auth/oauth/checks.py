@@ -1,4 +1,4 @@
-"""System checks for the OAuth server's settings (m2m_auth.E010-E012, W004)."""
+"""System checks for the OAuth server's settings (m2m_auth.E009-E013, W003-W004)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from cryptography.fernet import Fernet
+
 from ..app_settings import app_settings
+from ..models import SigningKey
 
 JWT_CLASS = "m2m_auth.authentication.JWTAuthentication"
 NUMBERS = ("JWT_LEEWAY", "SECRET_ROTATION_OVERLAP", "CLIENT_AUTH_FAILURES_PER_CLIENT",
@@ -34,11 +37,41 @@ def check_oauth_settings(app_configs=None, **kwargs):
         if value is not None and not _is_issuer(value):
             errors.append(Error(f"M2M_AUTH[{name!r}] must be an http(s) URL without query or fragment.",
                                 id="m2m_auth.E011"))
+    errors.extend(_check_signing())
     for name in NUMBERS:
         value = getattr(app_settings, name)
         if not isinstance(value, Number) or isinstance(value, bool) or value < 0:
             errors.append(Error(f"M2M_AUTH[{name!r}] must be a number, zero or more.", id="m2m_auth.E012"))
     return errors
+
+
+def _check_signing():
+    if app_settings.SIGNING_ALGORITHM not in SigningKey.Algorithm.values:
+        yield Error("M2M_AUTH['SIGNING_ALGORITHM'] must be RS256, ES256 or EdDSA.", id="m2m_auth.E013")
+    configured = app_settings.SIGNING_KEY_ENCRYPTION_KEYS
+    if not isinstance(configured, (list, tuple)) or not all(_is_fernet_key(key) for key in configured):
+        yield Error("M2M_AUTH['SIGNING_KEY_ENCRYPTION_KEYS'] must be a list of Fernet keys, newest first.",
+                    hint="python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
+                    id="m2m_auth.E009")
+
+
+def _is_fernet_key(key) -> bool:
+    try:
+        Fernet(key)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+@register(Tags.security, deploy=True)
+def check_signing_key_encryption(app_configs=None, **kwargs):
+    if app_settings.SIGNING_KEY_ENCRYPTION_KEYS:
+        return []
+    return [Warning(
+        "Signing keys are encrypted with a key derived from SECRET_KEY.",
+        hint="Set M2M_AUTH['SIGNING_KEY_ENCRYPTION_KEYS']; until then keep old SECRET_KEYs in SECRET_KEY_FALLBACKS.",
+        id="m2m_auth.W003",
+    )]
 
 
 @register(Tags.caches, deploy=True)

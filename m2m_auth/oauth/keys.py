@@ -156,6 +156,9 @@ def rotate(algorithm: str | None = None, *, actor: str = "") -> SigningKey:
     SigningKey.objects.filter(state=State.NEXT).exclude(pk=promoted.pk).update(state=State.RETIRED, retired_at=now)
     create_key(algorithm)
     promoted.refresh_from_db()
+    # Now for this process, and again after the commit in case another reader
+    # cached the old set in between.
+    forget_verification_keys()
     transaction.on_commit(forget_verification_keys)
     audit.record("rotate", promoted, actor=actor, kid=promoted.kid, algorithm=algorithm)
     return promoted

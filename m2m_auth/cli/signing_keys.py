@@ -1,0 +1,52 @@
+"""``m2m signing-key rotate|list``: the keys that sign JWT access tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import OutputWrapper
+
+from ..exceptions import InvalidInput
+from ..models import SigningKey
+from ..oauth import keys
+from .output import iso, write_json, write_listing
+from .verbs import ACTOR, noun, verb
+
+COLUMNS = ["kid", "algorithm", "state", "created_at", "activated_at", "retired_at"]
+
+
+def register(nouns) -> None:
+    verbs = noun(nouns, "signing-key", "JWT signing keys")
+    rotate_parser = verb(verbs, "rotate", rotate, "promote the pre-published next key; tokens already issued stay valid")
+    rotate_parser.add_argument("--algorithm", metavar="RS256|ES256|EdDSA")
+    rotate_parser.add_argument("--json", action="store_true", help="print one JSON object")
+    verb(verbs, "list", listing, "list signing keys (public data only)").add_argument(
+        "--json", action="store_true", help="print one JSON array"
+    )
+
+
+def rotate(options: dict, out: OutputWrapper) -> None:
+    algorithm = options["algorithm"]
+    if algorithm is not None and algorithm not in SigningKey.Algorithm.values:
+        raise InvalidInput(f"Invalid --algorithm {algorithm!r}: use RS256, ES256 or EdDSA.")
+    keys.current_key()
+    key = keys.rotate(algorithm, actor=ACTOR)
+    if options["json"]:
+        write_json(out, {"kid": key.kid, "algorithm": key.algorithm, "state": key.state})
+    else:
+        out.write(f"Signing with {key.kid} ({key.algorithm}); the previous key stays published until its tokens expire.")
+
+
+def listing(options: dict, out: OutputWrapper) -> None:
+    write_listing(out, options, [_row(key) for key in SigningKey.objects.all()], COLUMNS)
+
+
+def _row(key: SigningKey) -> dict[str, Any]:
+    return {
+        "kid": key.kid,
+        "algorithm": key.algorithm,
+        "state": key.state,
+        "created_at": iso(key.created_at),
+        "activated_at": iso(key.activated_at),
+        "retired_at": iso(key.retired_at),
+    }

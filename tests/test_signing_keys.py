@@ -1,0 +1,170 @@
+"""Signing keys: encrypted at rest, rotated without failing a valid token."""
+
+import json
+import time
+from datetime import timedelta
+from io import StringIO
+
+import jwt
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import KeySet
+
+from m2m_auth.models import AuditEvent, SigningKey
+from m2m_auth.oauth import keys
+
+pytestmark = pytest.mark.django_db
+PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
+
+
+def sign(key, **claims):
+    return jwt.encode({"sub": "x", **claims}, keys.private_key(key), algorithm=key.algorithm,
+                      headers={"kid": key.kid, "typ": "at+jwt"})
+
+
+def verify(token):
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = keys.verification_keys().get(kid)
+    return key is not None and jwt.decode(token, key.key, algorithms=[key.algorithm_name])["sub"] == "x"
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])
+def test_each_algorithm_signs_and_verifies_with_pyjwt_and_joserfc(settings, algorithm):
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "SIGNING_ALGORITHM": algorithm}
+    key = keys.current_key()
+    token = sign(key)
+    assert key.algorithm == algorithm and verify(token)
+    decoded = jose_jwt.decode(token, KeySet.import_key_set(keys.jwks()), algorithms=[algorithm])
+    assert decoded.claims["sub"] == "x"
+
+
+def test_the_private_part_is_encrypted_at_rest():
+    key = keys.current_key()
+    stored = SigningKey.objects.get(pk=key.pk).private_key_encrypted
+    assert "PRIVATE KEY" not in stored
+    assert not PRIVATE_MEMBERS & set(key.public_jwk)
+    assert "PRIVATE" not in str(key) and stored not in str(key)
+
+
+def test_configured_encryption_keys_rotate_with_multifernet(settings):
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "SIGNING_KEY_ENCRYPTION_KEYS": [old]}
+    key = keys.create_key(state="next")
+    keys._decrypted.cache_clear()
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "SIGNING_KEY_ENCRYPTION_KEYS": [new, old]}
+    assert keys.private_key(key) is not None
+    keys._decrypted.cache_clear()
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "SIGNING_KEY_ENCRYPTION_KEYS": [new]}
+    with pytest.raises(InvalidToken):
+        keys.private_key(key)
+
+
+def test_first_use_bootstraps_one_current_and_one_next_key():
+    first = keys.current_key()
+    assert keys.current_key() == first
+    assert sorted(SigningKey.objects.values_list("state", flat=True)) == ["current", "next"]
+
+
+def test_the_next_key_is_published_before_it_signs():
+    keys.current_key()
+    upcoming = SigningKey.objects.get(state="next")
+    assert upcoming.kid in keys.verification_keys()
+    assert keys.rotate().kid == upcoming.kid
+
+
+def test_rotation_keeps_old_tokens_valid_and_retires_keys_no_token_needs(clock):
+    first = keys.current_key()
+    old_token = sign(first)
+    second = keys.rotate()
+    assert second.kid != first.kid and verify(old_token) and verify(sign(second))
+    assert SigningKey.objects.get(pk=first.pk).state == "previous"
+    clock.advance(900 + 31)
+    keys.rotate()
+    assert SigningKey.objects.get(pk=first.pk).state == "retired"
+    assert first.kid not in {jwk["kid"] for jwk in keys.jwks()["keys"]}
+    assert not verify(old_token)
+    assert AuditEvent.objects.filter(action="rotate", target_kind="signingkey").count() == 2
+
+
+def test_a_quick_second_rotation_keeps_the_previous_key(clock):
+    first = keys.current_key()
+    keys.rotate()
+    clock.advance(60)
+    keys.rotate()
+    assert SigningKey.objects.get(pk=first.pk).state == "previous"
+
+
+def test_verification_keys_need_no_query_when_warm():
+    keys.current_key()
+    keys.verification_keys()
+    with CaptureQueriesContext(connection) as queries:
+        keys.verification_keys()
+    assert len(queries) == 0
+
+
+def test_jwks_endpoint_publishes_public_keys_only(client):
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200 and "max-age" in response["Cache-Control"]
+    published = response.json()["keys"]
+    assert len(published) == 2
+    assert all(not PRIVATE_MEMBERS & set(jwk) and jwk["use"] == "sig" for jwk in published)
+    assert client.post("/.well-known/jwks.json").status_code == 405
+
+
+def run(*args):
+    out = StringIO()
+    call_command("m2m", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_cli_rotate_and_list():
+    record = json.loads(run("signing-key", "rotate", "--algorithm", "ES256", "--json"))
+    assert record["state"] == "current" and record["algorithm"] == "ES256"
+    listed = json.loads(run("signing-key", "list", "--json"))
+    assert {row["kid"] for row in listed} >= {record["kid"]}
+    assert all("private" not in json.dumps(row).lower() for row in listed)
+    assert "KID" in run("signing-key", "list")
+
+
+def test_cli_bad_algorithm_changes_nothing():
+    keys.current_key()
+    before = list(SigningKey.objects.values_list("kid", "state"))
+    with pytest.raises(CommandError, match="Invalid --algorithm"):
+        run("signing-key", "rotate", "--algorithm", "HS256")
+    assert list(SigningKey.objects.values_list("kid", "state")) == before
+
+
+def test_admin_rotate_action(admin_client):
+    first = keys.current_key()
+    url = "/admin/m2m_auth/signingkey/"
+    admin_client.post(url, {"action": "rotate_keys", "_selected_action": [first.pk]})
+    assert SigningKey.objects.get(pk=first.pk).state == "previous"
+    page = admin_client.get(f"{url}{first.pk}/change/").content.decode()
+    assert SigningKey.objects.get(pk=first.pk).private_key_encrypted not in page
+
+
+def test_metadata_document(client):
+    metadata = client.get("/.well-known/oauth-authorization-server").json()
+    assert metadata["issuer"] == "http://testserver"
+    assert metadata["token_endpoint"] == "http://testserver/oauth/token"
+    assert metadata["jwks_uri"] == "http://testserver/.well-known/jwks.json"
+    assert metadata["introspection_endpoint"] == "http://testserver/oauth/introspect"
+    assert metadata["revocation_endpoint"] == "http://testserver/oauth/revoke"
+    assert "client_credentials" in metadata["grant_types_supported"]
+    assert set(metadata["token_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic", "client_secret_post", "private_key_jwt"}
+    assert {"orders:read", "orders:write", "m2m:introspect"} <= set(metadata["scopes_supported"])
+
+
+def test_checks_for_signing_settings(settings):
+    from m2m_auth.oauth.checks import check_oauth_settings, check_signing_key_encryption
+
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "SIGNING_KEY_ENCRYPTION_KEYS": ["not-a-fernet-key"]}
+    assert [m.id for m in check_oauth_settings()] == ["m2m_auth.E009"]
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "SIGNING_KEY_ENCRYPTION_KEYS": [], "SIGNING_ALGORITHM": "HS256"}
+    assert [m.id for m in check_oauth_settings()] == ["m2m_auth.E013"]
+    assert [m.id for m in check_signing_key_encryption()] == ["m2m_auth.W003"]
