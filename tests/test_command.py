@@ -155,7 +155,9 @@ SYNTAX_ERRORS = [
     ("pat", "create", "someone"),
     ("apply",),
     ("rotate-secret",),
-    ("signing-key", "rotate"),
+    ("app", "rotate-secret"),
+    ("signing-key",),
+    ("signing-key", "rotate", "--algorithm"),
 ]
 
 
