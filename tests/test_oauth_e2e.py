@@ -111,3 +111,53 @@ def test_a_separate_resource_server_verifies_from_the_jwks_alone(live_server, se
     assert httpx.get(f"{remote_resource_server}/api/orders/", headers=headers).json() == []
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert httpx.get(f"{remote_resource_server}/api/whoami/", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_client_helper_against_the_live_server(live_server, service):
+    from m2m_auth.client import ClientCredentialsAuth
+
+    app, secret = service
+    auth = ClientCredentialsAuth(f"{live_server.url}/oauth/token", app.client_id, secret, scope="orders:read")
+    response = httpx.get(f"{live_server.url}/api/orders/", auth=auth)
+    assert response.status_code == 200
+
+
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "sqlite").startswith("sqlite"),
+    reason="SQLite's in-memory test database refuses a write while another thread reads; runs on PostgreSQL",
+)
+def test_rotations_while_requests_flow_fail_no_valid_request(live_server, service):
+    """Signing key and client secret rotate under traffic; every request must succeed."""
+    import threading
+
+    from m2m_auth.client import ClientCredentialsAuth
+    from m2m_auth.oauth import clients as client_flows
+    from m2m_auth.oauth import keys
+
+    app, secret = service
+    auth = ClientCredentialsAuth(f"{live_server.url}/oauth/token", app.client_id, secret)
+    failures, calls, stop = [], [], threading.Event()
+
+    def traffic():
+        with httpx.Client(base_url=live_server.url, timeout=10) as http:
+            while not stop.is_set():
+                auth.invalidate()  # a fresh token each time: exercises the token endpoint too
+                response = http.get("/api/whoami/", auth=auth)
+                calls.append(response.status_code)
+                if response.status_code != 200:
+                    failures.append(response.status_code)
+
+    worker = threading.Thread(target=traffic)
+    worker.start()
+    try:
+        for _ in range(3):
+            time.sleep(0.3)
+            keys.rotate()
+        _, new_secret = client_flows.rotate_client_secret(app)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert len(calls) >= 5 and failures == []
+    fresh = ClientCredentialsAuth(f"{live_server.url}/oauth/token", app.client_id, new_secret)
+    assert httpx.get(f"{live_server.url}/api/whoami/", auth=fresh).status_code == 200
