@@ -35,6 +35,8 @@ from rest_framework.test import APIRequestFactory  # noqa: E402
 
 from m2m_auth import issuing, rbac  # noqa: E402
 from m2m_auth.authentication import ApiKeyAuthentication, PersonalAccessTokenAuthentication  # noqa: E402
+from m2m_auth.oauth.authentication import JWTAuthentication  # noqa: E402
+from m2m_auth.oauth.tokens import issue_access_token  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "3000"))
 
@@ -65,9 +67,12 @@ def main():
     rbac.grant_role(user.username, role.name)
     _, key = issuing.create_api_key(f"bench-key-{suffix}", scopes=["orders:read", "orders:write"])
     _, pat = issuing.create_personal_access_token(user, "bench-pat", scopes=["orders:read"])
+    jwt_token = issue_access_token(issuer_id="http://testserver", client_id="bench", subject="bench",
+                                   audience="https://api.demo.local", scopes=["orders:read"], lifetime=900)
     cases = [
         ("API key, valid (X-API-Key)", ApiKeyAuthentication(), {"HTTP_X_API_KEY": key}),
         ("PAT, valid (Bearer)", PersonalAccessTokenAuthentication(), {"HTTP_AUTHORIZATION": f"Bearer {pat}"}),
+        ("JWT, valid (Bearer, RS256)", JWTAuthentication(), {"HTTP_AUTHORIZATION": f"Bearer {jwt_token}"}),
         ("API key, bad checksum", ApiKeyAuthentication(), {"HTTP_X_API_KEY": key[:-1] + "x"}),
     ]
     prepared = " (server-side prepared statements)" if os.environ.get("PG_PREPARE") else ""

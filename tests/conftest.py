@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from m2m_auth import issuing, rbac
+from m2m_auth.oauth import keys
 
 _names = itertools.count()
 
@@ -24,6 +25,7 @@ def empty_caches():
     """Rate limits, deny-lists and coalescing gates must not leak between tests."""
     for cache in caches.all():
         cache.clear()
+    keys.forget_verification_keys()
     yield
 
 

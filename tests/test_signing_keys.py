@@ -1,8 +1,6 @@
 """Signing keys: encrypted at rest, rotated without failing a valid token."""
 
 import json
-import time
-from datetime import timedelta
 from io import StringIO
 
 import jwt

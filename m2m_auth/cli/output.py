@@ -40,9 +40,9 @@ def write_listing(out: OutputWrapper, options: dict, rows: list[dict[str, Any]],
 def write_table(out: OutputWrapper, rows: list[dict[str, Any]], columns: list[str]) -> None:
     header = [column.upper().replace("_", " ") for column in columns]
     cells = [[_cell(row[column]) for column in columns] for row in rows]
-    widths = [max(map(len, column)) for column in zip(header, *cells)]
+    widths = [max(map(len, column)) for column in zip(header, *cells, strict=True)]
     for line in [header, *cells]:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
 def _cell(value: Any) -> str:

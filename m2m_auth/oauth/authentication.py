@@ -54,7 +54,7 @@ class JWTAuthentication(SecretAuthentication):
             token,
             issuer=issuer(request),
             audiences=app_settings.JWT_AUDIENCE,
-            key_for=keys.verification_keys().get,
+            key_for=keys.verification_key,
             is_revoked=check,
         )
 

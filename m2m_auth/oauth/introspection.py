@@ -52,7 +52,7 @@ def verified_claims(token: str, issuer: str, is_revoked=None, verify_exp: bool =
     audiences = list(ApiResource.objects.values_list("identifier", flat=True))
     try:
         return verify_access_token(
-            token, issuer=issuer, audiences=audiences, key_for=keys.verification_keys().get,
+            token, issuer=issuer, audiences=audiences, key_for=keys.verification_key,
             is_revoked=is_revoked, verify_exp=verify_exp,
         )
     except InvalidToken:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 from datetime import timedelta
 from functools import lru_cache
 
@@ -121,10 +122,30 @@ def published_jwks() -> list[dict]:
 
 def forget_verification_keys() -> None:
     caches[app_settings.CACHE].delete(CACHE_KEY)
+    _local.update(keys=None, read_at=0.0)
+
+
+# A per-process copy for a few seconds spares even the cache lookup on the
+# request path; keys are published a whole rotation before they sign.
+LOCAL_SECONDS = 5
+_local: dict = {"keys": None, "read_at": 0.0}
 
 
 def verification_keys() -> dict[str, jwt.PyJWK]:
-    return {jwk["kid"]: _pyjwk(json.dumps(jwk, sort_keys=True)) for jwk in published_jwks()}
+    now = time.monotonic()
+    if _local["keys"] is None or now - _local["read_at"] > LOCAL_SECONDS:
+        keys = {jwk["kid"]: _pyjwk(json.dumps(jwk, sort_keys=True)) for jwk in published_jwks()}
+        _local.update(keys=keys, read_at=now)
+    return _local["keys"]
+
+
+def verification_key(kid: str) -> jwt.PyJWK | None:
+    """The key for a kid; an unknown kid re-reads the published set, at most once a second."""
+    key = verification_keys().get(kid)
+    if key is None and time.monotonic() - _local["read_at"] > 1:
+        _local.update(keys=None)
+        key = verification_keys().get(kid)
+    return key
 
 
 @lru_cache(maxsize=64)
