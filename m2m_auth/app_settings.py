@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # encrypt the private keys at rest, [] derives one from SECRET_KEY.
     "SIGNING_ALGORITHM": "RS256",
     "SIGNING_KEY_ENCRYPTION_KEYS": [],
+    # The site template the self-service pages extend (it must define a
+    # "content" block); m2m_auth/base.html when it does not exist.
+    "BASE_TEMPLATE": "base.html",
     # OAuth authorization server. ISSUER None derives it from the request.
     "ISSUER": None,
     # Audiences (resource identifiers) this server's JWT authentication accepts.

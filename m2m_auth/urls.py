@@ -1,7 +1,9 @@
-"""URLs mounted by ``include("m2m_auth.urls")``; clients discover them from the metadata."""
+"""URLs mounted by ``include("m2m_auth.urls")``: the OAuth endpoints (clients
+discover them from the metadata) and the self-service token pages."""
 
 from django.urls import path
 
+from . import selfservice
 from .oauth import views
 from .oauth.jwks_view import jwks_view
 
@@ -13,4 +15,6 @@ urlpatterns = [
     path("oauth/token", views.TokenView.as_view(), name="token"),
     path("oauth/introspect", views.IntrospectView.as_view(), name="introspect"),
     path("oauth/revoke", views.RevokeView.as_view(), name="revoke"),
+    path("account/tokens/", selfservice.tokens, name="tokens"),
+    path("account/tokens/<str:public_id>/revoke/", selfservice.revoke_token, name="token-revoke"),
 ]

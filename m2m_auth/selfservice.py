@@ -1,0 +1,60 @@
+"""Self-service pages: a signed-in user lists, creates and revokes their own PATs.
+
+The new token is shown in the response to the POST that created it, with
+``Cache-Control: no-store``, and never again: it is not kept in the session.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import select_template
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import audit, issuing, revoking
+from .app_settings import app_settings
+from .exceptions import M2MAuthError
+from .forms import PersonalAccessTokenForm
+from .models import PersonalAccessToken
+
+
+def page(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
+    base = select_template([app_settings.BASE_TEMPLATE, "m2m_auth/base.html"])
+    return TemplateResponse(request, template, {"base_template": base, **context}, status=status)
+
+
+def actor(request) -> str:
+    return f"self:{request.user.get_username()}"
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    form = PersonalAccessTokenForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, plaintext = issuing.create_personal_access_token(
+                request.user, form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                expires_in=form.expires_in(), actor=actor(request), address=audit.client_address(request),
+            )
+        except M2MAuthError as error:
+            form.add_error(None, str(error))
+        else:
+            return page(request, "m2m_auth/token_created.html", {"token": token, "plaintext": plaintext}, 201)
+    owned = PersonalAccessToken.objects.filter(user=request.user).prefetch_related("scopes")
+    status = 400 if form.errors else 200
+    return page(request, "m2m_auth/tokens.html", {"tokens": owned, "form": form}, status)
+
+
+@login_required
+@require_POST
+def revoke_token(request, public_id: str):
+    token = get_object_or_404(PersonalAccessToken, user=request.user, public_id=public_id)
+    if revoking.revoke(token, actor=actor(request), reason="revoked by its owner", address=audit.client_address(request)):
+        messages.success(request, _("Token “%s” is revoked; it stops working at once.") % token.name)
+    return redirect("m2m_auth:tokens")
