@@ -58,3 +58,53 @@ class DurationField(forms.CharField):
 class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
                              help_text=_("Kept in the audit log, e.g. “leaked in a CI log”."))
+
+
+class ApiKeyIssueForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    scopes = forms.ModelMultipleChoiceField(
+        label=_("Scopes"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Machine roles"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    expires_in = DurationField(label=_("Expires in"), required=False,
+                               help_text=_("e.g. 90d or 12h; empty for no expiry."))
+    application = forms.ModelChoiceField(label=_("Owning application"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        from .models import Application, Permission, Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].queryset = Permission.objects.all()
+        self.fields["roles"].queryset = Role.objects.filter(kind=Role.Kind.MACHINE)
+        self.fields["application"].queryset = Application.objects.filter(is_active=True)
+
+
+class PersonalAccessTokenIssueForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("User"), queryset=None)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    scopes = forms.ModelMultipleChoiceField(
+        label=_("Scopes"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only scopes the user holds through their roles are accepted."))
+    expires_in = DurationField(label=_("Expires in"), required=False,
+                               help_text=_("e.g. 30d; empty for the default lifetime."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        from django.contrib.auth import get_user_model
+
+        from .models import Permission
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model()._default_manager.filter(is_active=True)
+        self.fields["scopes"].queryset = Permission.objects.all()
+
+
+class ApplicationIssueForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Machine roles"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs) -> None:
+        from .models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].queryset = Role.objects.filter(kind=Role.Kind.MACHINE)

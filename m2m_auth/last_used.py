@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .app_settings import app_settings
 from .audit import client_address
+from .models import CredentialUsage
 from .models.base import SecretCredential
 
 
@@ -28,4 +30,21 @@ def touch(credential: SecretCredential, request: Any) -> bool:
     updated = type(credential).objects.filter(stale, pk=credential.pk).update(
         last_used_at=now, last_used_from=client_address(request)
     )
+    if updated:
+        count_use(USAGE_KINDS[type(credential).__name__], credential.public_id, now.date())
     return bool(updated)
+
+
+USAGE_KINDS = {"ApiKey": "api_key", "PersonalAccessToken": "personal_access_token", "ClientSecret": "client_secret"}
+
+
+def count_use(kind: str, public_id: str, day) -> None:
+    """One more active interval today, for the usage charts."""
+    row = CredentialUsage.objects.filter(kind=kind, public_id=public_id, day=day)
+    if row.update(intervals=F("intervals") + 1):
+        return
+    try:
+        with transaction.atomic():
+            CredentialUsage.objects.create(kind=kind, public_id=public_id, day=day, intervals=1)
+    except IntegrityError:  # another worker created today's row first
+        row.update(intervals=F("intervals") + 1)

@@ -10,7 +10,7 @@ from m2m_auth.models import ApiKey, Application, AuditEvent
 pytestmark = pytest.mark.django_db
 
 MODELS = ["apikey", "personalaccesstoken", "clientsecret", "application", "apiresource", "permission", "role",
-          "roleassignment", "auditevent", "revokedtoken"]
+          "roleassignment", "auditevent", "revokedtoken", "signingkey"]
 
 
 def changelist(model):
@@ -52,12 +52,16 @@ def test_searching_a_pasted_secret_finds_its_row_by_public_id(admin_client, make
     assert list(response.context["cl"].queryset) == [obj]
 
 
-def test_revoke_action_revokes_and_the_key_stops_working(admin_client, api_client, make_api_key):
+def test_revoke_action_asks_for_a_reason_then_revokes(admin_client, api_client, make_api_key):
     obj, key = make_api_key()
-    response = admin_client.post(changelist("apikey"), {"action": "revoke_selected", "_selected_action": [obj.pk]})
+    selected = {"action": "revoke_selected", "_selected_action": [obj.pk]}
+    confirm = admin_client.post(changelist("apikey"), selected)
+    assert confirm.status_code == 200 and b'name="reason"' in confirm.content
+    assert not ApiKey.objects.get(pk=obj.pk).is_revoked
+    response = admin_client.post(changelist("apikey"), {**selected, "apply": "Revoke", "reason": "leaked in CI log"})
     assert response.status_code == 302
     obj.refresh_from_db()
-    assert obj.is_revoked and obj.revoked_by == "admin:admin"
+    assert obj.is_revoked and obj.revoked_by == "admin:admin" and obj.revoke_reason == "leaked in CI log"
     assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 401
     assert AuditEvent.objects.filter(action="revoke", target_id=obj.public_id, actor="admin:admin").exists()
 
@@ -65,7 +69,7 @@ def test_revoke_action_revokes_and_the_key_stops_working(admin_client, api_clien
 def test_view_only_staff_cannot_revoke(client, staff_viewer, make_api_key):
     obj, _ = make_api_key()
     client.force_login(staff_viewer)
-    client.post(changelist("apikey"), {"action": "revoke_selected", "_selected_action": [obj.pk]})
+    client.post(changelist("apikey"), {"action": "revoke_selected", "_selected_action": [obj.pk], "apply": "1"})
     obj.refresh_from_db()
     assert not obj.is_revoked
 
@@ -79,10 +83,10 @@ def test_revoked_rows_are_read_only(admin_client, make_api_key):
     assert b'name="name"' not in admin_client.get(url).content
 
 
-def test_no_add_forms_for_secrets_and_a_read_only_audit_log(admin_client, make_api_key):
+def test_client_secrets_come_only_from_rotation_and_the_audit_log_is_read_only(admin_client, make_api_key):
     make_api_key()
     event = AuditEvent.objects.first()
-    for model in ("apikey", "personalaccesstoken", "clientsecret", "application", "auditevent"):
+    for model in ("clientsecret", "auditevent", "signingkey"):
         assert admin_client.get(reverse(f"admin:m2m_auth_{model}_add")).status_code == 403
     assert admin_client.get(reverse("admin:m2m_auth_auditevent_delete", args=[event.pk])).status_code == 403
 
@@ -104,4 +108,70 @@ def test_disable_application_action(admin_client, api_client):
     _, key = issuing.create_api_key("app-key", scopes=["orders:read"], application=app)
     admin_client.post(changelist("application"), {"action": "disable_selected", "_selected_action": [app.pk]})
     assert not Application.objects.get(pk=app.pk).is_active
+    assert not Application.objects.get(pk=app.pk).is_active
     assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 401
+
+
+def secret_on(page) -> str:
+    import re
+
+    return re.search(r'value="(m2m_[a-z]+_[^"]+)"', page.content.decode()).group(1)
+
+
+def test_issue_an_api_key_in_the_admin_and_see_it_once(admin_client, api_client):
+    from m2m_auth.models import Permission
+
+    read = Permission.objects.get(scope="orders:read")
+    page = admin_client.post(reverse("admin:m2m_auth_apikey_add"),
+                             {"name": "from-admin", "scopes": [read.pk], "expires_in": "30d"})
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    key = secret_on(page)
+    assert "shown this once" in page.content.decode()
+    assert api_client.get("/api/orders/", HTTP_X_API_KEY=key).status_code == 200
+    obj = ApiKey.objects.get(name="from-admin")
+    assert key not in admin_client.get(reverse("admin:m2m_auth_apikey_change", args=[obj.pk])).content.decode()
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"name": ""}, "This field is required"),
+    ({"name": "k", "expires_in": "3 weeks"}, "Invalid duration"),
+])
+def test_bad_admin_issue_input_is_a_form_error(admin_client, form, message):
+    page = admin_client.post(reverse("admin:m2m_auth_apikey_add"), form)
+    assert page.status_code == 400 and message in page.content.decode()
+    assert not ApiKey.objects.exists()
+
+
+def test_issue_a_pat_for_a_user_checks_their_scopes(admin_client, make_user):
+    from m2m_auth.models import Permission
+
+    user = make_user(scopes=["orders:read"])
+    write = Permission.objects.get(scope="orders:write")
+    refused = admin_client.post(reverse("admin:m2m_auth_personalaccesstoken_add"),
+                                {"user": user.pk, "name": "t", "scopes": [write.pk]})
+    assert refused.status_code == 400 and "does not hold scope" in refused.content.decode()
+    read = Permission.objects.get(scope="orders:read")
+    page = admin_client.post(reverse("admin:m2m_auth_personalaccesstoken_add"),
+                             {"user": user.pk, "name": "t", "scopes": [read.pk]})
+    assert secret_on(page).startswith("m2m_pat_")
+
+
+def test_register_an_application_and_rotate_its_secret(admin_client, make_role):
+    from m2m_auth.oauth import client_auth
+
+    role = make_role(["orders:read"], kind="machine")
+    first = secret_on(admin_client.post(reverse("admin:m2m_auth_application_add"), {"name": "svc", "roles": [role.pk]}))
+    app = Application.objects.get(name="svc")
+    page = admin_client.post(changelist("application"), {"action": "rotate_secret", "_selected_action": [app.pk]})
+    second = secret_on(page)
+    assert first != second and second.startswith("m2m_cs_")
+    for secret in (first, second):
+        form = {"client_id": app.client_id, "client_secret": secret}
+        assert client_auth.authenticate_client("", form, None, []).application == app
+
+
+def test_the_change_page_shows_a_usage_chart(admin_client, api_client, make_api_key):
+    obj, key = make_api_key()
+    api_client.get("/api/whoami/", HTTP_X_API_KEY=key)
+    html = admin_client.get(reverse("admin:m2m_auth_apikey_change", args=[obj.pk])).content.decode()
+    assert "<svg" in html and "Used on 1 of the last 30 days." in html

@@ -5,6 +5,7 @@ from .rbac import ApiResource, Permission, Role, RoleAssignment
 from .revocations import RevokedToken
 from .signing_keys import SigningKey
 from .tokens import PersonalAccessToken
+from .usage import CredentialUsage
 
 __all__ = [
     "ApiKey",
@@ -12,6 +13,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "ClientSecret",
+    "CredentialUsage",
     "Permission",
     "PersonalAccessToken",
     "RevokedToken",

@@ -1,0 +1,133 @@
+"""API keys, PATs, applications with their secrets, and signing keys."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .. import audit, issuing, revoking
+from ..forms import ApiKeyIssueForm, ApplicationIssueForm, PersonalAccessTokenIssueForm
+from ..models import ApiKey, Application, ClientSecret, PersonalAccessToken, SigningKey
+from ..oauth import clients, keys
+from .base import IssuingAdmin, ReadOnlyAdmin, SecretCredentialAdmin, actor, masked, secret_page
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(IssuingAdmin, SecretCredentialAdmin):
+    list_display = ["name", "masked", "status", "application", "expires_at", "last_used_at", "last_used_from",
+                    "created_at"]
+    search_fields = ["name", "public_id"]
+    filter_horizontal = ["scopes", "roles"]
+    list_select_related = ["application"]
+    issue_form = ApiKeyIssueForm
+    submit_label = _("Issue API key")
+
+    def issue(self, request, form):
+        data = form.cleaned_data
+        return issuing.create_api_key(
+            data["name"], scopes=[p.scope for p in data["scopes"]], roles=[r.name for r in data["roles"]],
+            expires_in=data["expires_in"], application=data["application"], actor=actor(request),
+            address=audit.client_address(request),
+        )
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(IssuingAdmin, SecretCredentialAdmin):
+    list_display = ["name", "masked", "user", "status", "expires_at", "last_used_at", "created_at"]
+    search_fields = ["name", "public_id", "user__username"]
+    filter_horizontal = ["scopes"]
+    list_select_related = ["user"]
+    readonly_fields = [*SecretCredentialAdmin.readonly_fields, "user"]
+    issue_form = PersonalAccessTokenIssueForm
+    submit_label = _("Issue token")
+
+    def issue(self, request, form):
+        data = form.cleaned_data
+        return issuing.create_personal_access_token(
+            data["user"], data["name"], scopes=[p.scope for p in data["scopes"]], expires_in=data["expires_in"],
+            actor=actor(request), address=audit.client_address(request),
+        )
+
+
+@admin.register(ClientSecret)
+class ClientSecretAdmin(SecretCredentialAdmin):
+    list_display = ["masked", "application", "status", "expires_at", "last_used_at", "created_at"]
+    search_fields = ["public_id", "application__name", "application__client_id"]
+    readonly_fields = [*SecretCredentialAdmin.readonly_fields, "application"]
+    list_select_related = ["application"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # new secrets come from the application's "rotate secret" action
+
+
+class ClientSecretInline(admin.TabularInline):
+    model = ClientSecret
+    fields = readonly_fields = ["masked", "status", "expires_at", "last_used_at", "created_at"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    @admin.display(description=_("secret"))
+    def masked(self, obj) -> str:
+        return masked(obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(IssuingAdmin):
+    list_display = ["name", "client_id", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "client_id"]
+    filter_horizontal = ["roles"]
+    readonly_fields = ["client_id", "is_active", "created_at", "created_by", "disabled_at"]
+    inlines = [ClientSecretInline]
+    actions = ["rotate_secret", "disable_selected"]
+    issue_form = ApplicationIssueForm
+    submit_label = _("Register application")
+
+    def issue(self, request, form):
+        data = form.cleaned_data
+        return issuing.create_application(data["name"], roles=[r.name for r in data["roles"]], actor=actor(request),
+                                          address=audit.client_address(request))
+
+    @admin.action(description=_("Rotate the client secret (shows the new one once)"), permissions=["change"])
+    def rotate_secret(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one application to rotate."), messages.ERROR)
+            return None
+        application = queryset.get()
+        secret, plaintext = clients.rotate_client_secret(application, actor=actor(request),
+                                                         address=audit.client_address(request))
+        summary = _("New secret for %(app)s (client id %(client_id)s); older secrets work until %(until)s.") % {
+            "app": application.name, "client_id": application.client_id, "until": "their expiry"}
+        return secret_page(self, request, secret, plaintext, summary)
+
+    @admin.action(description=_("Disable selected applications (revokes their secrets and keys)"),
+                  permissions=["change"])
+    def disable_selected(self, request, queryset):
+        disabled = sum(
+            revoking.disable_application(app, actor=actor(request), address=audit.client_address(request))
+            for app in queryset
+        )
+        self.message_user(request, _("Disabled %d application(s).") % disabled, messages.SUCCESS)
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(ReadOnlyAdmin):
+    """States and public data only; the private part never leaves the database."""
+
+    list_display = ["kid", "algorithm", "state", "created_at", "activated_at", "retired_at"]
+    list_filter = ["state", "algorithm"]
+    fields = ["kid", "algorithm", "state", "public_jwk", "created_at", "activated_at", "demoted_at", "retired_at"]
+    actions = ["rotate_keys"]
+
+    def has_rotate_permission(self, request) -> bool:
+        return request.user.has_perm("m2m_auth.change_signingkey")
+
+    @admin.action(description=_("Rotate the signing keys (tokens already issued stay valid)"), permissions=["rotate"])
+    def rotate_keys(self, request, queryset):
+        keys.current_key()
+        key = keys.rotate(actor=actor(request))
+        self.message_user(request, _("Now signing with %s.") % key.kid, messages.SUCCESS)

@@ -1,0 +1,58 @@
+"""Resources with their scopes, roles, assignments, and the audit trail."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from ..models import ApiResource, AuditEvent, Permission, RevokedToken, Role, RoleAssignment
+from .base import ReadOnlyAdmin
+
+
+class PermissionInline(admin.TabularInline):
+    model = Permission
+    fields = ["scope", "description"]
+    extra = 1
+
+
+@admin.register(ApiResource)
+class ApiResourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "identifier", "token_ttl"]
+    search_fields = ["name", "identifier"]
+    inlines = [PermissionInline]
+
+
+@admin.register(Permission)
+class PermissionAdmin(admin.ModelAdmin):
+    list_display = ["scope", "resource", "description"]
+    list_filter = ["resource"]
+    search_fields = ["scope"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "description"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    filter_horizontal = ["permissions"]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "role__name"]
+    autocomplete_fields = ["user", "role"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "target_kind", "target_id", "actor", "address"]
+    list_filter = ["action", "target_kind"]
+    search_fields = ["target_id", "actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(RevokedToken)
+class RevokedTokenAdmin(ReadOnlyAdmin):
+    list_display = ["jti", "client_id", "revoked_at", "expires_at"]
+    search_fields = ["jti", "client_id"]
