@@ -71,7 +71,9 @@ TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "m2m_auth:tokens"
+LOGOUT_REDIRECT_URL = "home"
 
 # With M2M_AUTH_REMOTE_ISSUER set, the demo is a remote resource server: it
 # accepts that issuer's JWTs, verified from its metadata and JWKS alone.
