@@ -54,6 +54,13 @@ def by(css):
     return By.CSS_SELECTOR, css
 
 
+def wait_for_text(driver, text: str, timeout: float = 10) -> None:
+    """Clicks return before the next page has loaded: wait for what it must show."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda current: text in current.page_source)
+
+
 def shot(driver, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
@@ -68,7 +75,7 @@ def log_in(driver, url, username, password):
 def copy_secret(driver) -> str:
     """Clicks the copy button; returns what reached the clipboard."""
     driver.find_element(*by("[data-m2m-copy]")).click()
-    assert "Copied" in driver.find_element(*by("[data-m2m-copy-status]")).text
+    wait_for_text(driver, "Copied to the clipboard.")
     return driver.execute_async_script("navigator.clipboard.readText().then(arguments[arguments.length - 1])")
 
 
@@ -80,17 +87,20 @@ def test_operator_issues_copies_and_revokes_an_api_key(browser, live_server, dja
     django_user_model.objects.create_superuser("operator", "op@example.com", "operator-pw")
     browser.get(f"{live_server.url}/admin/m2m_auth/apikey/add/")
     log_in(browser, live_server.url, "operator", "operator-pw")
+    wait_for_text(browser, "Issue API key")
     browser.find_element(*by("#id_name")).send_keys("billing-export")
     browser.find_element("xpath", "//label[normalize-space()='orders:read']/input[@name='scopes']").click()
     browser.find_element(*by("#id_expires_in")).send_keys("90d")
     shot(browser, "admin-issue-api-key")
     browser.find_element(*by("input[type=submit]")).click()
+    wait_for_text(browser, "shown this once")
     shot(browser, "admin-api-key-shown-once")
     key = copy_secret(browser)
     assert key == browser.find_element(*by("#m2m-secret")).get_attribute("value") and key.startswith("m2m_ak_")
     assert api(live_server, "/api/orders/", **{"X-API-Key": key}).status_code == 200
 
     browser.get(f"{live_server.url}/admin/m2m_auth/apikey/")
+    wait_for_text(browser, "billing-export")
     assert key not in browser.page_source
     shot(browser, "admin-api-keys")
     browser.find_element(*by("input.action-select")).click()
@@ -98,9 +108,10 @@ def test_operator_issues_copies_and_revokes_an_api_key(browser, live_server, dja
 
     Select(browser.find_element(*by("select[name=action]"))).select_by_value("revoke_selected")
     browser.find_element(*by("button[name=index]")).click()
+    wait_for_text(browser, "stops working on the very next request")
     browser.find_element(*by("#id_reason")).send_keys("rotated out in the browser test")
     browser.find_element(*by("input[name=apply]")).click()
-    assert "Revoked 1 credential" in browser.page_source
+    wait_for_text(browser, "Revoked 1 credential")
     assert api(live_server, "/api/orders/", **{"X-API-Key": key}).status_code == 401
 
 
@@ -110,10 +121,12 @@ def test_user_creates_uses_and_revokes_a_token(browser, live_server, django_user
     rbac.grant_role(user.username, role.name)
     browser.get(f"{live_server.url}/account/tokens/")
     log_in(browser, live_server.url, "alice", "alice-pw")
+    wait_for_text(browser, "Create a token")
     browser.find_element(*by("#id_name")).send_keys("laptop CLI")
     browser.find_element(*by("input[name=scopes][value='orders:read']")).click()
     shot(browser, "self-service-tokens")
     browser.find_element(*by("button.m2m-primary")).click()
+    wait_for_text(browser, "shown this once")
     shot(browser, "self-service-token-shown-once")
     token = copy_secret(browser)
     assert token.startswith("m2m_pat_")
@@ -121,8 +134,9 @@ def test_user_creates_uses_and_revokes_a_token(browser, live_server, django_user
     assert whoami["username"] == "alice" and whoami["scopes"] == ["orders:read"]
 
     browser.find_element(*by("a[href='/account/tokens/']")).click()
+    wait_for_text(browser, "Your tokens")
     assert token not in browser.page_source
     browser.find_element(*by("button.m2m-danger")).click()
-    assert "stops working at once" in browser.page_source
+    wait_for_text(browser, "stops working at once")
     shot(browser, "self-service-token-revoked")
     assert api(live_server, "/api/whoami/", Authorization=f"Bearer {token}").status_code == 401
