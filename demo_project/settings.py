@@ -97,6 +97,11 @@ M2M_AUTH = {
     "ISSUER": env.str("M2M_AUTH_ISSUER", default="") or None,
     "JWT_AUDIENCE": ["https://api.demo.local"],
     "REMOTE_ISSUER": REMOTE_ISSUER or None,
+    # Mutual TLS behind nginx (see the README): who may forward client
+    # certificates, in which header format, and the CA for tls_client_auth.
+    "MTLS_TRUSTED_PROXIES": env.list("M2M_AUTH_MTLS_TRUSTED_PROXIES", default=[]),
+    "MTLS_CERT_HEADER_FORMAT": env.str("M2M_AUTH_MTLS_CERT_HEADER_FORMAT", default="rfc9440"),
+    "MTLS_CA_FILE": env.str("M2M_AUTH_MTLS_CA_FILE", default="") or None,
 }
 
 LOGGING = {

@@ -40,6 +40,14 @@ DEFAULTS: dict[str, Any] = {
     # encrypt the private keys at rest, [] derives one from SECRET_KEY.
     "SIGNING_ALGORITHM": "RS256",
     "SIGNING_KEY_ENCRYPTION_KEYS": [],
+    # Mutual TLS behind a TLS-terminating proxy: the verified client
+    # certificate arrives in a header, trusted only from these addresses
+    # (CIDR); the header's format is "rfc9440" or "nginx" (URL-escaped PEM);
+    # the CA bundle (a PEM file) that tls_client_auth certificates chain to.
+    "MTLS_TRUSTED_PROXIES": [],
+    "MTLS_CERT_HEADER": "Client-Cert",
+    "MTLS_CERT_HEADER_FORMAT": "rfc9440",
+    "MTLS_CA_FILE": None,
     # The site template the self-service pages extend (it must define a
     # "content" block); m2m_auth/base.html when it does not exist.
     "BASE_TEMPLATE": "base.html",

@@ -108,3 +108,57 @@ class ApplicationIssueForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["roles"].queryset = Role.objects.filter(kind=Role.Kind.MACHINE)
+
+
+class ApplicationChangeForm(forms.ModelForm):
+    """An application's registered keys, subjects and certificates, validated."""
+
+    add_certificate = forms.CharField(
+        label=_("Add a self-signed certificate"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Paste a PEM certificate; its SHA-256 thumbprint is registered, not the certificate."))
+
+    class Meta:
+        from .models import Application
+
+        model = Application
+        fields = ["name", "description", "roles", "jwks", "tls_subject_dn", "tls_san", "tls_certificate_thumbprints"]
+
+    def clean_tls_subject_dn(self):
+        from .oauth.clients import validate_tls_subject
+
+        return self._validated(validate_tls_subject, self.cleaned_data["tls_subject_dn"])
+
+    def clean_tls_san(self):
+        from .oauth.clients import validate_tls_san
+
+        return self._validated(validate_tls_san, self.cleaned_data["tls_san"])
+
+    def clean_jwks(self):
+        from .oauth.clients import validate_jwks
+
+        return self._validated(validate_jwks, self.cleaned_data["jwks"])
+
+    def clean_add_certificate(self):
+        from .oauth.clients import certificate_thumbprints
+
+        pem = self.cleaned_data["add_certificate"].strip()
+        return self._validated(lambda text: certificate_thumbprints([text.encode()])[0], pem)
+
+    @staticmethod
+    def _validated(check, value):
+        if not value:
+            return value
+        try:
+            return check(value)
+        except InvalidInput as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def save(self, commit=True):
+        application = super().save(commit=False)
+        added = self.cleaned_data.get("add_certificate")
+        if added:
+            application.tls_certificate_thumbprints = sorted({*application.tls_certificate_thumbprints, added})
+        if commit:
+            application.save()
+            self.save_m2m()
+        return application

@@ -154,7 +154,8 @@ def test_metadata_document(client):
     assert metadata["revocation_endpoint"] == "http://testserver/oauth/revoke"
     assert "client_credentials" in metadata["grant_types_supported"]
     assert set(metadata["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic", "client_secret_post", "private_key_jwt"}
+        "client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth",
+        "self_signed_tls_client_auth"}
     assert {"orders:read", "orders:write", "m2m:introspect"} <= set(metadata["scopes_supported"])
 
 

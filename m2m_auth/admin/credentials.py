@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit, issuing, revoking
-from ..forms import ApiKeyIssueForm, ApplicationIssueForm, PersonalAccessTokenIssueForm
+from ..forms import ApiKeyIssueForm, ApplicationChangeForm, ApplicationIssueForm, PersonalAccessTokenIssueForm
 from ..models import ApiKey, Application, ClientSecret, PersonalAccessToken, SigningKey
 from ..oauth import clients, keys
 from .base import IssuingAdmin, ReadOnlyAdmin, SecretCredentialAdmin, actor, masked, secret_page
@@ -82,6 +82,14 @@ class ApplicationAdmin(IssuingAdmin):
     search_fields = ["name", "client_id"]
     filter_horizontal = ["roles"]
     readonly_fields = ["client_id", "is_active", "created_at", "created_by", "disabled_at"]
+    form = ApplicationChangeForm
+    fieldsets = [
+        (None, {"fields": ["name", "client_id", "description", "roles", "is_active", "created_at", "created_by",
+                           "disabled_at"]}),
+        (_("private_key_jwt"), {"fields": ["jwks"]}),
+        (_("Mutual TLS (RFC 8705)"), {"fields": ["tls_subject_dn", "tls_san", "tls_certificate_thumbprints",
+                                                 "add_certificate"]}),
+    ]
     inlines = [ClientSecretInline]
     actions = ["rotate_secret", "disable_selected"]
     issue_form = ApplicationIssueForm

@@ -9,6 +9,7 @@ from django.core.management.base import OutputWrapper
 from django.db import transaction
 
 from .. import issuing, revoking
+from ..exceptions import InvalidInput
 from ..models import Application
 from ..oauth import clients
 from .output import iso, write_created
@@ -22,6 +23,10 @@ def register(nouns) -> None:
     parser = add_create(verbs, create, "create an application and its first client secret", "NAME")
     add_roles(parser)
     parser.add_argument("--jwks", metavar="FILE|URL", help="public keys for private_key_jwt (a URL is read once)")
+    add_tls_options(parser)
+    tls = verb(verbs, "register-cert", register_cert, "register a certificate subject, SAN or self-signed certificate")
+    tls.add_argument("client_id", metavar="CLIENT_ID")
+    add_tls_options(tls)
     rotate = verb(verbs, "rotate-secret", rotate_secret, "issue a new client secret; older ones expire after the overlap")
     rotate.add_argument("client_id", metavar="CLIENT_ID")
     rotate.add_argument("--json", action="store_true", help="print one JSON object")
@@ -30,12 +35,29 @@ def register(nouns) -> None:
     add_list(verbs, rows, COLUMNS, "list applications")
 
 
+def add_tls_options(parser) -> None:
+    parser.add_argument("--tls-subject", metavar="DN", help="tls_client_auth: the certificate subject (RFC 4514)")
+    parser.add_argument("--tls-san", metavar="SAN", help="tls_client_auth: dns:…, uri:…, ip:… or email:…")
+    parser.add_argument("--tls-cert", dest="tls_certs", action="append", default=[], metavar="FILE",
+                        help="self_signed_tls_client_auth: a PEM certificate (repeatable)")
+
+
+def tls_options(options: dict) -> dict | None:
+    if options["tls_subject"] is None and options["tls_san"] is None and not options["tls_certs"]:
+        return None
+    return {"subject_dn": options["tls_subject"], "san": options["tls_san"],
+            "certificates": clients.read_certificate_files(options["tls_certs"])}
+
+
 def create(options: dict, out: OutputWrapper) -> None:
     jwks = clients.read_jwks(options["jwks"]) if options["jwks"] else None
+    tls = tls_options(options)
     with transaction.atomic():
         app, secret = issuing.create_application(options["name"], roles=options["roles"], actor=ACTOR)
         if jwks:
             clients.register_jwks(app, jwks, actor=ACTOR)
+        if tls:
+            clients.register_tls(app, **tls, actor=ACTOR)
     record = {"id": str(app.pk), "name": app.name, "client_id": app.client_id, "client_secret": secret}
     sentence = f"Created application {app.name!r} (id {app.pk}, client id {app.client_id}). Client secret:"
     write_created(out, options, record, sentence, secret)
@@ -68,3 +90,13 @@ def rotate_secret(options: dict, out: OutputWrapper) -> None:
               "expires_at": iso(secret.expires_at)}
     sentence = f"New client secret for {app.name!r} ({app.client_id}); older secrets work until their expiry:"
     write_created(out, options, record, sentence, plaintext)
+
+
+def register_cert(options: dict, out: OutputWrapper) -> None:
+    app = revoking.find_application(options["client_id"])
+    tls = tls_options(options)
+    if tls is None:
+        raise InvalidInput("Give --tls-subject, --tls-san or --tls-cert.")
+    with transaction.atomic():
+        clients.register_tls(app, **tls, actor=ACTOR)
+    out.write(f"Registered certificate authentication for {app.name!r} ({app.client_id}).")

@@ -27,6 +27,18 @@ class Application(models.Model):
         blank=True,
         help_text=_("For private_key_jwt client authentication: the application's public keys as a JWK Set."),
     )
+    tls_subject_dn = models.CharField(
+        _("TLS client certificate subject"), max_length=500, blank=True,
+        help_text=_("tls_client_auth: the certificate's subject DN (RFC 4514), e.g. CN=billing,O=Example."),
+    )
+    tls_san = models.CharField(
+        _("TLS client certificate SAN"), max_length=500, blank=True,
+        help_text=_("tls_client_auth: a subject alternative name, as dns:…, uri:…, ip:… or email:…"),
+    )
+    tls_certificate_thumbprints = models.JSONField(
+        _("self-signed certificate thumbprints"), default=list, blank=True,
+        help_text=_("self_signed_tls_client_auth: SHA-256 thumbprints (x5t#S256) of registered certificates."),
+    )
 
     class Meta:
         ordering = ["name"]

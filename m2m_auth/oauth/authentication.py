@@ -7,6 +7,7 @@ tokens of another issuer from its metadata and JWKS alone.
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from rest_framework import exceptions
@@ -14,7 +15,7 @@ from rest_framework import exceptions
 from ..app_settings import app_settings
 from ..authentication import INVALID, SecretAuthentication, bearer_token
 from ..principals import AuthContext, MachinePrincipal, TokenUser
-from . import keys, revocation
+from . import keys, mtls, revocation
 from .tokens import issuer
 from .verify import InvalidToken, looks_like_jwt, scopes_of, verify_access_token
 
@@ -32,6 +33,7 @@ class JWTAuthentication(SecretAuthentication):
             return None
         try:
             claims = self.verify(request, token)
+            self.check_binding(request, claims)
         except InvalidToken as error:
             request._m2m_auth_rejected = True
             logger.debug("rejected JWT: %s", error)
@@ -57,6 +59,15 @@ class JWTAuthentication(SecretAuthentication):
             key_for=keys.verification_key,
             is_revoked=check,
         )
+
+    def check_binding(self, request, claims: dict) -> None:
+        """A certificate-bound token (RFC 8705) is good only with its own certificate."""
+        if "cnf" not in claims:
+            return
+        bound = claims["cnf"].get("x5t#S256") if isinstance(claims["cnf"], dict) else None
+        certificate = mtls.presented_certificate(request.META)
+        if not bound or certificate is None or not hmac.compare_digest(mtls.thumbprint(certificate), bound):
+            raise InvalidToken("certificate-bound token without its certificate")
 
     def principal(self, claims: dict):
         if "act" in claims:

@@ -1,4 +1,4 @@
-"""System checks for the OAuth server's settings (m2m_auth.E009-E013, W003-W004)."""
+"""System checks for the OAuth server's settings (m2m_auth.E009-E016, W003-W004)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def check_oauth_settings(app_configs=None, **kwargs):
             errors.append(Error(f"M2M_AUTH[{name!r}] must be an http(s) URL without query or fragment.",
                                 id="m2m_auth.E011"))
     errors.extend(_check_signing())
+    errors.extend(_check_mtls())
     for name in NUMBERS:
         value = getattr(app_settings, name)
         if not isinstance(value, Number) or isinstance(value, bool) or value < 0:
@@ -61,6 +62,25 @@ def _is_fernet_key(key) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _check_mtls():
+    import ipaddress
+    import os
+
+    proxies = app_settings.MTLS_TRUSTED_PROXIES
+    try:
+        valid = isinstance(proxies, (list, tuple)) and all(ipaddress.ip_network(p, strict=False) for p in proxies)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        yield Error("M2M_AUTH['MTLS_TRUSTED_PROXIES'] must be a list of addresses or networks (CIDR).",
+                    hint='e.g. ["10.0.0.5/32"]: the TLS-terminating proxies only', id="m2m_auth.E014")
+    if app_settings.MTLS_CERT_HEADER_FORMAT not in ("rfc9440", "nginx"):
+        yield Error("M2M_AUTH['MTLS_CERT_HEADER_FORMAT'] must be 'rfc9440' or 'nginx'.", id="m2m_auth.E015")
+    ca_file = app_settings.MTLS_CA_FILE
+    if ca_file and not os.path.isfile(ca_file):
+        yield Error(f"M2M_AUTH['MTLS_CA_FILE'] {ca_file!r} is not a readable file.", id="m2m_auth.E016")
 
 
 @register(Tags.security, deploy=True)

@@ -24,11 +24,12 @@ from django.utils import timezone
 from .. import hashing, last_used
 from ..app_settings import app_settings
 from ..models import Application, ClientSecret
+from . import mtls
 
 logger = logging.getLogger("m2m_auth.oauth")
 
 BASIC, POST, PRIVATE_KEY_JWT = "client_secret_basic", "client_secret_post", "private_key_jwt"
-METHODS = [BASIC, POST, PRIVATE_KEY_JWT]
+METHODS = [BASIC, POST, PRIVATE_KEY_JWT, mtls.TLS_CLIENT_AUTH, mtls.SELF_SIGNED]
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
 MAX_ASSERTION_LIFETIME = 3600  # what common clients (Authlib, Okta) use
@@ -41,16 +42,28 @@ class ClientAuthentication:
     method: str | None
     client_id: str | None
     application: Application | None = None
+    certificate_thumbprint: str | None = None
+
+    def confirmation(self) -> dict | None:
+        """The ``cnf`` claim binding tokens to the client's certificate (RFC 8705)."""
+        return {"x5t#S256": self.certificate_thumbprint} if self.certificate_thumbprint else None
 
 
 def authenticate_client(
-    authorization: str, form: Mapping[str, str], address: str | None, audiences: list[str]
+    authorization: str, form: Mapping[str, str], address: str | None, audiences: list[str], certificate=None
 ) -> ClientAuthentication:
+    """``certificate``: the client certificate a trusted proxy forwarded, if any."""
     attempt = _attempted(authorization, form)
     if attempt.method == BASIC or attempt.method == POST:
         attempt.application = _by_secret(attempt.client_id, attempt.secret, address)
     elif attempt.method == PRIVATE_KEY_JWT:
         attempt.application, attempt.client_id = _by_assertion(form, audiences)
+    elif certificate is not None and attempt.client_id:
+        attempt.application, attempt.method = mtls.authenticate(attempt.client_id, certificate)
+        attempt.method = attempt.method or mtls.TLS_CLIENT_AUTH
+        if attempt.application is not None:
+            return ClientAuthentication(attempt.method, attempt.client_id, attempt.application,
+                                        mtls.thumbprint(certificate))
     return ClientAuthentication(attempt.method, attempt.client_id, attempt.application)
 
 

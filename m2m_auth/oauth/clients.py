@@ -87,3 +87,54 @@ def register_jwks(application: Application, jwks: dict, *, actor: str = "") -> N
     application.jwks = validate_jwks(jwks)
     application.save(update_fields=["jwks"])
     audit.record("update", application, actor=actor, jwks_kids=[k.get("kid") for k in jwks["keys"]])
+
+
+SAN_KINDS = ("dns", "uri", "ip", "email")
+
+
+def validate_tls_subject(subject_dn: str) -> str:
+    from cryptography import x509
+
+    try:
+        return x509.Name.from_rfc4514_string(subject_dn).rfc4514_string()
+    except ValueError:
+        raise InvalidInput(f"Invalid subject DN {subject_dn!r}: write it as in RFC 4514, e.g. CN=billing,O=Example.") from None
+
+
+def validate_tls_san(san: str) -> str:
+    kind, _, value = san.partition(":")
+    if kind.lower() not in SAN_KINDS or not value:
+        raise InvalidInput(f"Invalid SAN {san!r}: use dns:NAME, uri:URI, ip:ADDRESS or email:ADDRESS.")
+    return f"{kind.lower()}:{value}"
+
+
+def certificate_thumbprints(pems: list[bytes]) -> list[str]:
+    from . import mtls
+
+    try:
+        return [mtls.thumbprint_of_pem(pem) for pem in pems]
+    except ValueError:
+        raise InvalidInput("A certificate file is not a PEM X.509 certificate.") from None
+
+
+def register_tls(
+    application: Application, *, subject_dn: str | None = None, san: str | None = None,
+    certificates: list[bytes] = (), actor: str = "",
+) -> None:
+    """Register what authenticates the application by certificate (RFC 8705)."""
+    if subject_dn is not None:
+        application.tls_subject_dn = validate_tls_subject(subject_dn) if subject_dn else ""
+    if san is not None:
+        application.tls_san = validate_tls_san(san) if san else ""
+    added = certificate_thumbprints(list(certificates))
+    application.tls_certificate_thumbprints = sorted({*(application.tls_certificate_thumbprints or []), *added})
+    application.save(update_fields=["tls_subject_dn", "tls_san", "tls_certificate_thumbprints"])
+    audit.record("update", application, actor=actor, tls_subject_dn=application.tls_subject_dn,
+                 tls_san=application.tls_san, added_certificates=added)
+
+
+def read_certificate_files(paths: list[str]) -> list[bytes]:
+    try:
+        return [open(path, "rb").read(MAX_JWKS_BYTES) for path in paths]
+    except OSError as error:
+        raise InvalidInput(f"Cannot read a certificate file: {error}.") from None

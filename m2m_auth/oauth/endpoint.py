@@ -11,7 +11,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import audit
-from . import client_auth, ratelimit
+from . import client_auth, mtls, ratelimit
 from .client_auth import ClientAuthentication
 from .tokens import issuer
 
@@ -68,7 +68,8 @@ def authenticate_caller(request) -> tuple[ClientAuthentication | None, JsonRespo
     wait = ratelimit.retry_after(client_auth.claimed_client_id(authorization, form), address)
     if wait:
         return None, too_many_failures(wait)
-    outcome = client_auth.authenticate_client(authorization, form, address, assertion_audiences(request))
+    certificate = mtls.presented_certificate(request.META)
+    outcome = client_auth.authenticate_client(authorization, form, address, assertion_audiences(request), certificate)
     if outcome.method is not None and outcome.application is None:
         note_failure(request, outcome)
     return outcome, None

@@ -24,7 +24,7 @@ from .verify import InvalidToken, verify_access_token
 INACTIVE = {"active": False}
 INTROSPECT_SCOPE = "m2m:introspect"
 AUTHENTICATORS = {"api_key": ApiKeyAuthentication, "personal_access_token": PersonalAccessTokenAuthentication}
-JWT_CLAIMS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "act", "preferred_username")
+JWT_CLAIMS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "act", "preferred_username", "cnf")
 
 
 def may_introspect_everything(application: Application) -> bool:

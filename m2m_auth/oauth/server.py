@@ -16,15 +16,16 @@ from .validator import CLIENT_CREDENTIALS, TOKEN_EXCHANGE
 
 def generate_token(request: Request) -> str:
     grant = request.m2m_grant
-    subject = getattr(request, "m2m_subject", None)
+    subject = getattr(request, "m2m_subject", None) or {}
+    confirmation = request.m2m_client_auth.confirmation()
     return issue_access_token(
         issuer_id=request.m2m_issuer,
         client_id=request.client.client_id,
-        subject=subject["sub"] if subject else request.client.client_id,
+        subject=subject.get("sub", request.client.client_id),
         audience=grant.resource,
         scopes=grant.scopes,
         lifetime=grant.token_ttl,
-        extra_claims=subject,
+        extra_claims={**subject, **({"cnf": confirmation} if confirmation else {})},
     )
 
 

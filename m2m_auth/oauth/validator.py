@@ -9,7 +9,7 @@ from __future__ import annotations
 from oauthlib.oauth2 import RequestValidator
 
 from ..audit import client_address_of
-from . import client_auth, grants
+from . import client_auth, grants, mtls
 from .client_auth import ClientAuthentication
 
 CLIENT_CREDENTIALS = "client_credentials"
@@ -26,6 +26,7 @@ class M2MRequestValidator(RequestValidator):
             dict(request.decoded_body or []),
             client_address_of(request.headers.get("REMOTE_ADDR", "")),
             request.m2m_audiences,
+            mtls.presented_certificate(request.headers),
         )
         request.m2m_client_auth = outcome
         if outcome.application is None:

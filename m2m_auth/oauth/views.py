@@ -117,4 +117,5 @@ def metadata_view(request):
         "access_token_signing_alg_values_supported": ALGORITHMS,
         "subject_token_types_supported": [PAT_TOKEN_TYPE],
         "resource_indicators_supported": True,
+        "tls_client_certificate_bound_access_tokens": True,
     }, headers={"Cache-Control": "public, max-age=300"})
