@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test clean browser
+.PHONY: demo test clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,16 +21,17 @@ demo: $(VENV)/.installed
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The browser tests drive Debian's chromium; install it when we can, else they are skipped.
-browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+# The browser tests drive Debian's chromium, the mutual TLS test Debian's
+# nginx: install them when we can (root with apt), else those tests are skipped.
+system-packages:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
-		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; \
-	else echo "chromium/chromedriver missing: the browser tests will be skipped"; fi
+		echo "Installing Debian's chromium, chromium-driver and nginx for the browser and mutual TLS tests"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx >/dev/null; \
+	else echo "chromium, chromedriver or nginx missing: the browser or mutual TLS tests will be skipped"; fi
 
 clean:
 	rm -rf $(VENV) demo.sqlite3 .pytest_cache
