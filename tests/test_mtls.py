@@ -181,3 +181,37 @@ def test_cli_registration_errors(service, args, message):
 
     with pytest.raises(CommandError, match=message):
         run("app", "register-cert", service[0].client_id, *args)
+
+
+def admin_form(app, **overrides):
+    data = {"name": app.name, "description": "", "jwks": "null", "tls_subject_dn": "", "tls_san": "",
+            "tls_certificate_thumbprints": "[]", "add_certificate": "",
+            "secrets-TOTAL_FORMS": "0", "secrets-INITIAL_FORMS": "0", "secrets-MIN_NUM_FORMS": "0",
+            "secrets-MAX_NUM_FORMS": "1000"}
+    return {**data, **overrides}
+
+
+def test_admin_registers_a_subject_and_a_self_signed_certificate(admin_client, service):
+    from m2m_auth.models import Application
+
+    app, _ = service
+    mine = certs.self_signed("admin-registered")
+    url = f"/admin/m2m_auth/application/{app.pk}/change/"
+    response = admin_client.post(url, admin_form(app, tls_subject_dn="CN=billing, O=Example",
+                                                 add_certificate=mine.pem.decode()))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    app = Application.objects.get(pk=app.pk)
+    assert app.tls_subject_dn == "CN=billing,O=Example"
+    assert app.tls_certificate_thumbprints == [mtls.thumbprint(mine.certificate)]
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("tls_subject_dn", "not a DN", "Invalid subject DN"),
+    ("tls_san", "ftp:x", "Invalid SAN"),
+    ("add_certificate", "-----BEGIN CERTIFICATE-----\nnope", "not a PEM X.509 certificate"),
+    ("jwks", '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}', "only public keys"),
+])
+def test_admin_refuses_bad_registrations(admin_client, service, field, value, message):
+    app, _ = service
+    response = admin_client.post(f"/admin/m2m_auth/application/{app.pk}/change/", admin_form(app, **{field: value}))
+    assert response.status_code == 200 and message in response.content.decode()

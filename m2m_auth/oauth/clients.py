@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -93,10 +94,13 @@ SAN_KINDS = ("dns", "uri", "ip", "email")
 
 
 def validate_tls_subject(subject_dn: str) -> str:
+    """The DN in canonical RFC 4514 form; "CN = a, O = b" as OpenSSL prints it is accepted too."""
     from cryptography import x509
 
+    parts = [part.strip() for part in re.split(r"(?<!\\),", subject_dn)]
+    tidy = ",".join(re.sub(r"^([^=]+?)\s*=\s*", r"\1=", part) for part in parts)
     try:
-        return x509.Name.from_rfc4514_string(subject_dn).rfc4514_string()
+        return x509.Name.from_rfc4514_string(tidy).rfc4514_string()
     except ValueError:
         raise InvalidInput(f"Invalid subject DN {subject_dn!r}: write it as in RFC 4514, e.g. CN=billing,O=Example.") from None
 
