@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from m2m_auth.admin import hide_oauth_toolkit_models
+
+hide_oauth_toolkit_models()
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),

@@ -38,7 +38,7 @@ def client_address_of(raw: str) -> str | None:
 
 def target_of(obj: models.Model) -> tuple[str, str]:
     kind = TARGET_KINDS.get(type(obj).__name__, type(obj)._meta.model_name)
-    for attribute in ("public_id", "client_id", "identifier", "name"):
+    for attribute in ("public_id", "client_id", "identifier", "kid", "scope", "name"):
         ident = getattr(obj, attribute, None)
         if ident:
             return kind, str(ident)

@@ -108,7 +108,6 @@ def test_disable_application_action(admin_client, api_client):
     _, key = issuing.create_api_key("app-key", scopes=["orders:read"], application=app)
     admin_client.post(changelist("application"), {"action": "disable_selected", "_selected_action": [app.pk]})
     assert not Application.objects.get(pk=app.pk).is_active
-    assert not Application.objects.get(pk=app.pk).is_active
     assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 401
 
 
@@ -175,3 +174,51 @@ def test_the_change_page_shows_a_usage_chart(admin_client, api_client, make_api_
     api_client.get("/api/whoami/", HTTP_X_API_KEY=key)
     html = admin_client.get(reverse("admin:m2m_auth_apikey_change", args=[obj.pk])).content.decode()
     assert "<svg" in html and "Used on 1 of the last 30 days." in html
+
+
+def test_editing_a_role_in_the_admin_is_audited(admin_client, make_role):
+    from m2m_auth.models import Permission
+
+    role = make_role(["orders:read"], kind="machine", name="svc-role")
+    write = Permission.objects.get(scope="orders:write")
+    response = admin_client.post(reverse("admin:m2m_auth_role_change", args=[role.pk]), {
+        "name": "svc-role", "kind": "machine", "description": "", "permissions": [write.pk]})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="update", target_kind="role", target_id="svc-role")
+    assert event.actor == "admin:admin" and event.detail == {"changed": ["permissions"]}
+
+
+def test_deleting_in_the_admin_is_audited(admin_client, make_api_key):
+    obj, _ = make_api_key(name="to-delete")
+    response = admin_client.post(reverse("admin:m2m_auth_apikey_delete", args=[obj.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not ApiKey.objects.filter(pk=obj.pk).exists()
+    assert AuditEvent.objects.filter(action="delete", target_id=obj.public_id, actor="admin:admin").exists()
+
+
+def test_role_assignments_are_granted_and_taken_away_audited(admin_client, make_role, make_user):
+    from m2m_auth.models import RoleAssignment
+
+    role = make_role(["orders:read"], kind="user", name="viewer-role")
+    user = make_user()
+    admin_client.post(reverse("admin:m2m_auth_roleassignment_add"), {"user": user.pk, "role": role.pk})
+    assignment = RoleAssignment.objects.get(user=user, role=role)
+    assert AuditEvent.objects.filter(action="grant", target_id="viewer-role", detail__user=user.username).exists()
+    change = reverse("admin:m2m_auth_roleassignment_change", args=[assignment.pk])
+    admin_client.post(change, {"user": user.pk, "role": make_role(kind="user").pk})
+    assert RoleAssignment.objects.get(pk=assignment.pk).role == role
+    admin_client.post(changelist("roleassignment"),
+                      {"action": "delete_selected", "_selected_action": [assignment.pk], "post": "yes"})
+    assert not RoleAssignment.objects.exists()
+    assert AuditEvent.objects.filter(action="ungrant", target_id="viewer-role", detail__user=user.username).exists()
+
+
+def test_a_machine_role_cannot_be_assigned_to_a_user(admin_client, make_role, make_user):
+    machine = make_role(kind="machine")
+    response = admin_client.post(reverse("admin:m2m_auth_roleassignment_add"),
+                                 {"user": make_user().pk, "role": machine.pk})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+def test_the_demo_admin_hides_the_toolkits_unused_models(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "/admin/m2m_auth/application/" in html and "/admin/oauth2_provider/" not in html

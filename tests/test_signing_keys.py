@@ -136,13 +136,28 @@ def test_cli_bad_algorithm_changes_nothing():
     assert list(SigningKey.objects.values_list("kid", "state")) == before
 
 
-def test_admin_rotate_action(admin_client):
-    first = keys.current_key()
+def test_admin_rotates_from_its_own_page_even_before_the_first_key(admin_client):
     url = "/admin/m2m_auth/signingkey/"
-    admin_client.post(url, {"action": "rotate_keys", "_selected_action": [first.pk]})
-    assert SigningKey.objects.get(pk=first.pk).state == "previous"
-    page = admin_client.get(f"{url}{first.pk}/change/").content.decode()
-    assert SigningKey.objects.get(pk=first.pk).private_key_encrypted not in page
+    assert 'href="/admin/m2m_auth/signingkey/rotate/"' in admin_client.get(url).content.decode()
+    assert b"Rotate now" in admin_client.get(f"{url}rotate/").content
+    assert not SigningKey.objects.exists()
+    assert admin_client.post(f"{url}rotate/").status_code == 302
+    current = SigningKey.objects.get(state="current")
+    assert SigningKey.objects.filter(state="previous").count() == 1
+    page = admin_client.get(f"{url}{current.pk}/change/").content.decode()
+    assert current.private_key_encrypted not in page
+    assert AuditEvent.objects.filter(action="rotate", actor="admin:admin").exists()
+
+
+def test_view_only_staff_cannot_rotate(client, django_user_model):
+    from django.contrib.auth.models import Permission as DjangoPermission
+
+    viewer = django_user_model.objects.create_user("keyviewer", is_staff=True)
+    viewer.user_permissions.set(DjangoPermission.objects.filter(codename="view_signingkey"))
+    client.force_login(viewer)
+    assert b"/rotate/" not in client.get("/admin/m2m_auth/signingkey/").content
+    assert client.post("/admin/m2m_auth/signingkey/rotate/").status_code == 403
+    assert not SigningKey.objects.exists()
 
 
 def test_metadata_document(client):

@@ -7,3 +7,6 @@ audit log cannot be edited.
 """
 
 from . import credentials, rbac  # noqa: F401  (registers the model admins)
+from .toolkit import hide_oauth_toolkit_models
+
+__all__ = ["hide_oauth_toolkit_models"]

@@ -44,6 +44,26 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Edits made in the admin reach the audit log, as those of the flows do."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        inlines = [formset.model._meta.model_name for formset in formsets if formset.has_changed()]
+        changed = [*form.changed_data, *inlines]
+        if changed or not change:
+            audit.record("update" if change else "create", form.instance, actor=actor(request),
+                         address=audit.client_address(request), changed=sorted(changed))
+
+    def delete_model(self, request, obj) -> None:
+        self.delete_queryset(request, type(obj)._default_manager.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            audit.record("delete", obj, actor=actor(request), address=audit.client_address(request), name=str(obj))
+        super().delete_queryset(request, queryset)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
@@ -95,7 +115,7 @@ def secret_page(model_admin, request, obj, secret: str, summary: str) -> Templat
     return response
 
 
-class SecretCredentialAdmin(admin.ModelAdmin):
+class SecretCredentialAdmin(AuditedAdmin):
     """API keys, PATs and client secrets: masked, revocable with a reason, frozen once revoked."""
 
     list_filter = [StatusFilter]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .. import audit
 from ..models import ApiResource, AuditEvent, Permission, RevokedToken, Role, RoleAssignment
-from .base import ReadOnlyAdmin
+from .base import AuditedAdmin, ReadOnlyAdmin, actor
 
 
 class PermissionInline(admin.TabularInline):
@@ -15,21 +16,21 @@ class PermissionInline(admin.TabularInline):
 
 
 @admin.register(ApiResource)
-class ApiResourceAdmin(admin.ModelAdmin):
+class ApiResourceAdmin(AuditedAdmin):
     list_display = ["name", "identifier", "token_ttl"]
     search_fields = ["name", "identifier"]
     inlines = [PermissionInline]
 
 
 @admin.register(Permission)
-class PermissionAdmin(admin.ModelAdmin):
+class PermissionAdmin(AuditedAdmin):
     list_display = ["scope", "resource", "description"]
     list_filter = ["resource"]
     search_fields = ["scope"]
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(AuditedAdmin):
     list_display = ["name", "kind", "description"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -38,10 +39,29 @@ class RoleAdmin(admin.ModelAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
+    """Assignments are granted or taken away, never edited; both are audited as the flows do."""
+
     list_display = ["user", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "role__name"]
     autocomplete_fields = ["user", "role"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record("grant", obj.role, actor=actor(request), address=audit.client_address(request),
+                     user=obj.user.get_username())
+
+    def delete_model(self, request, obj) -> None:
+        self.delete_queryset(request, RoleAssignment.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        for assignment in queryset.select_related("user", "role"):
+            audit.record("ungrant", assignment.role, actor=actor(request), address=audit.client_address(request),
+                         user=assignment.user.get_username())
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(AuditEvent)

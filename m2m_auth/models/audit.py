@@ -15,6 +15,7 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("update")
         GRANT = "grant", _("grant")
         UNGRANT = "ungrant", _("ungrant")
+        DELETE = "delete", _("delete")
         AUTH_FAILED = "auth_failed", _("failed authentication")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
