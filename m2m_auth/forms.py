@@ -133,6 +133,12 @@ class ApplicationChangeForm(forms.ModelForm):
 
         return self._validated(validate_tls_san, self.cleaned_data["tls_san"])
 
+    def clean_tls_certificate_thumbprints(self):
+        from .oauth.clients import validate_thumbprints
+
+        value = self.cleaned_data["tls_certificate_thumbprints"]
+        return self._validated(validate_thumbprints, value) if value is not None else []
+
     def clean_jwks(self):
         from .oauth.clients import validate_jwks
 

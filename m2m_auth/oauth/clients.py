@@ -112,6 +112,16 @@ def validate_tls_san(san: str) -> str:
     return f"{kind.lower()}:{value}"
 
 
+THUMBPRINT = re.compile(r"\A[A-Za-z0-9_-]{43}\Z")
+
+
+def validate_thumbprints(value: object) -> list[str]:
+    """A list of x5t#S256 values: unpadded base64url SHA-256 digests."""
+    if not isinstance(value, list) or not all(isinstance(item, str) and THUMBPRINT.match(item) for item in value):
+        raise InvalidInput("Thumbprints must be a JSON list of x5t#S256 values (43 base64url characters each).")
+    return sorted(set(value))
+
+
 def certificate_thumbprints(pems: list[bytes]) -> list[str]:
     from . import mtls
 
