@@ -5,6 +5,7 @@ Skipped when nginx is not installed, unless M2M_REQUIRE_NGINX is set (as
 .ci/run does), when that is a failure.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -81,6 +82,7 @@ class Stack:
                                                         server=True).write(directory, "server")
         self.client = certs.issue(self.ca, "billing")
         self.intruder = certs.issue(self.ca, "intruder")
+        self.self_signed = certs.self_signed("reporting")
         self.url = f"https://127.0.0.1:{self.port}"
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "demo_project.settings", "REDIS_URL": "",
@@ -133,9 +135,11 @@ def stack(tmp_path_factory):
         running.manage("m2m", "role", "create", "svc", "--kind", "machine", "--scope", "orders:read")
         created = running.manage("m2m", "app", "create", "billing", "--role", "svc", "--json",
                                  "--tls-subject", running.client.certificate.subject.rfc4514_string())
-        import json
-
         running.client_id = json.loads(created)["client_id"]
+        pem = running.dir / "reporting-registered.pem"
+        pem.write_bytes(running.self_signed.pem)
+        created = running.manage("m2m", "app", "create", "reporting", "--role", "svc", "--json", "--tls-cert", str(pem))
+        running.self_signed_client_id = json.loads(created)["client_id"]
         yield running
     finally:
         running.stop()
@@ -159,6 +163,19 @@ def test_a_certificate_gets_a_bound_token_usable_only_with_it(stack):
         assert http.get("/api/whoami/", headers=headers).status_code == 401
     with stack.http() as http:
         assert http.get("/api/whoami/", headers=headers).status_code == 401
+
+
+def test_a_registered_self_signed_certificate_gets_a_bound_token(stack):
+    with stack.http(stack.self_signed) as http:
+        response = token_with(http, stack.self_signed_client_id)
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        whoami = http.get("/api/whoami/", headers={"Authorization": f"Bearer {token}"})
+        assert whoami.status_code == 200 and whoami.json()["client_id"] == stack.self_signed_client_id
+        assert token_with(http, stack.client_id).status_code == 401  # not registered for the other application
+    with stack.http(stack.client) as http:
+        assert http.get("/api/whoami/", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        assert token_with(http, stack.self_signed_client_id).status_code == 401
 
 
 def test_another_certificate_or_none_gets_no_token(stack):
