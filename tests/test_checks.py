@@ -79,3 +79,22 @@ def test_deploy_check_wants_a_shared_cache(settings):
     assert ids(check_shared_cache()) == ["m2m_auth.W004"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "t"}}
     assert ids(check_shared_cache()) == []
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"MTLS_TRUSTED_PROXIES": ["10.0.0.5/32", "::1"]}, []),
+        ({"MTLS_TRUSTED_PROXIES": "10.0.0.5"}, ["m2m_auth.E014"]),
+        ({"MTLS_TRUSTED_PROXIES": ["not-an-address"]}, ["m2m_auth.E014"]),
+        ({"MTLS_TRUSTED_PROXIES": ["0.0.0.0/0"]}, ["m2m_auth.W005"]),
+        ({"MTLS_CERT_HEADER_FORMAT": "apache"}, ["m2m_auth.E015"]),
+        ({"MTLS_CA_FILE": "/nonexistent/ca.pem"}, ["m2m_auth.E016"]),
+        ({"MTLS_CA_FILE": __file__}, ["m2m_auth.E016"]),
+    ],
+)
+def test_mtls_settings(settings, overrides, expected):
+    from m2m_auth.oauth.checks import check_oauth_settings
+
+    settings.M2M_AUTH = {**settings.M2M_AUTH, **overrides}
+    assert ids(check_oauth_settings()) == expected

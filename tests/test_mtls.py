@@ -221,3 +221,13 @@ def test_admin_refuses_bad_registrations(admin_client, service, field, value, me
     app, _ = service
     response = admin_client.post(f"/admin/m2m_auth/application/{app.pk}/change/", admin_form(app, **{field: value}))
     assert response.status_code == 200 and message in response.content.decode()
+
+
+@pytest.mark.parametrize("overrides", [{"MTLS_CA_FILE": __file__}, {"MTLS_TRUSTED_PROXIES": ["not-a-network"]}])
+def test_a_broken_mtls_setting_fails_closed_not_500(client, mtls_settings, ca, service, overrides):
+    app, _ = service
+    good = certs.issue(ca, "billing")
+    clients.register_tls(app, subject_dn=good.certificate.subject.rfc4514_string())
+    mtls_settings.M2M_AUTH = {**mtls_settings.M2M_AUTH, **overrides}
+    response = token_by_certificate(client, app, good)
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"

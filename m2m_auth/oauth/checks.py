@@ -1,4 +1,4 @@
-"""System checks for the OAuth server's settings (m2m_auth.E009-E016, W003-W004)."""
+"""System checks for the OAuth server's settings (m2m_auth.E009-E016, W003-W005)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,6 @@ def _is_fernet_key(key) -> bool:
 
 def _check_mtls():
     import ipaddress
-    import os
 
     proxies = app_settings.MTLS_TRUSTED_PROXIES
     try:
@@ -76,11 +75,25 @@ def _check_mtls():
     if not valid:
         yield Error("M2M_AUTH['MTLS_TRUSTED_PROXIES'] must be a list of addresses or networks (CIDR).",
                     hint='e.g. ["10.0.0.5/32"]: the TLS-terminating proxies only', id="m2m_auth.E014")
+    elif any(ipaddress.ip_network(p, strict=False).prefixlen == 0 for p in proxies):
+        yield Warning("M2M_AUTH['MTLS_TRUSTED_PROXIES'] trusts every address: anyone can forge a client certificate.",
+                      hint="List only the TLS-terminating proxies, as Django sees them.", id="m2m_auth.W005")
     if app_settings.MTLS_CERT_HEADER_FORMAT not in ("rfc9440", "nginx"):
         yield Error("M2M_AUTH['MTLS_CERT_HEADER_FORMAT'] must be 'rfc9440' or 'nginx'.", id="m2m_auth.E015")
     ca_file = app_settings.MTLS_CA_FILE
-    if ca_file and not os.path.isfile(ca_file):
-        yield Error(f"M2M_AUTH['MTLS_CA_FILE'] {ca_file!r} is not a readable file.", id="m2m_auth.E016")
+    if ca_file and not _certificate_bundle(ca_file):
+        yield Error(f"M2M_AUTH['MTLS_CA_FILE'] {ca_file!r} is not a readable PEM file of CA certificates.",
+                    id="m2m_auth.E016")
+
+
+def _certificate_bundle(path: str) -> bool:
+    from cryptography import x509
+
+    try:
+        with open(path, "rb") as handle:
+            return bool(x509.load_pem_x509_certificates(handle.read()))
+    except (OSError, ValueError):
+        return False
 
 
 @register(Tags.security, deploy=True)
