@@ -123,9 +123,13 @@ def client_secret_lifetime() -> timedelta | None:
 
 @transaction.atomic
 def create_application(
-    name: str, *, roles: Iterable[str] = (), actor: str = "", address: str | None = None
-) -> tuple[Application, str]:
-    """A new M2M application and its first client secret (plaintext, once)."""
+    name: str, *, roles: Iterable[str] = (), with_secret: bool = True, actor: str = "", address: str | None = None
+) -> tuple[Application, str | None]:
+    """A new M2M application and its first client secret (plaintext, once).
+
+    ``with_secret=False`` leaves it none, for a client that authenticates only
+    by certificate or signed assertion: no secret can leak and skip the binding.
+    """
     name = _check_name(name)
     if Application.objects.filter(name=name).exists():
         raise Conflict(f"An application named {name!r} already exists.")
@@ -133,5 +137,7 @@ def create_application(
     application = Application.objects.create(name=name, client_id=crypto.random_base62(24), created_by=actor)
     application.roles.set(machine_roles)
     audit.record("create", application, actor=actor, address=address, name=name)
+    if not with_secret:
+        return application, None
     _, plaintext = add_client_secret(application, expires_in=client_secret_lifetime(), actor=actor, address=address)
     return application, plaintext

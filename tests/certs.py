@@ -50,15 +50,17 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key) -> x509.Certific
             .not_valid_after(now + timedelta(days=2)))
 
 
-def certificate_authority(name: str = "Test CA") -> Issued:
+def certificate_authority(name: str = "Test CA", *, key_usage: bool | None = True) -> Issued:
+    """``key_usage``: True may sign certificates, False may not, None leaves the extension out (as openssl does)."""
     key = ec.generate_private_key(ec.SECP256R1())
     builder = (_builder(_name(name), _name(name), key.public_key())
                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-               .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                            content_commitment=False, key_encipherment=False,
-                                            data_encipherment=False, key_agreement=False, encipher_only=False,
-                                            decipher_only=False), critical=True)
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    if key_usage is not None:
+        builder = builder.add_extension(x509.KeyUsage(
+            digital_signature=True, key_cert_sign=key_usage, crl_sign=key_usage, content_commitment=False,
+            key_encipherment=False, data_encipherment=False, key_agreement=False, encipher_only=False,
+            decipher_only=False), critical=True)
     return Issued(builder.sign(key, hashes.SHA256()), key)
 
 

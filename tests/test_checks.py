@@ -98,3 +98,8 @@ def test_mtls_settings(settings, overrides, expected):
 
     settings.M2M_AUTH = {**settings.M2M_AUTH, **overrides}
     assert ids(check_oauth_settings()) == expected
+
+
+@pytest.mark.django_db
+def test_the_migrations_match_the_models():
+    call_command("makemigrations", "m2m_auth", "--check", "--dry-run", verbosity=0)

@@ -78,6 +78,49 @@ def test_a_matching_subject_from_another_ca_is_refused(client, mtls_settings, se
     assert token_by_certificate(client, app, rogue).status_code == 401
 
 
+def trust_only(settings, tmp_path, authority) -> None:
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(authority.pem)
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "MTLS_CA_FILE": str(ca_file)}
+
+
+@pytest.mark.parametrize("key_usage, status", [(None, 200), (False, 401)])
+def test_a_ca_without_key_usage_is_trusted_one_forbidden_to_sign_is_not(client, mtls_settings, tmp_path, service,
+                                                                        key_usage, status):
+    app, _ = service
+    authority = certs.certificate_authority("openssl-style CA", key_usage=key_usage)
+    trust_only(mtls_settings, tmp_path, authority)
+    good = certs.issue(authority, "billing")
+    clients.register_tls(app, subject_dn=good.certificate.subject.rfc4514_string())
+    assert token_by_certificate(client, app, good).status_code == status
+
+
+def test_a_replaced_ca_file_is_read_again(client, mtls_settings, tmp_path, ca, service):
+    import os
+
+    app, _ = service
+    newer = certs.certificate_authority("Newer CA")
+    good = certs.issue(newer, "billing")
+    clients.register_tls(app, subject_dn=good.certificate.subject.rfc4514_string())
+    assert token_by_certificate(client, app, good).status_code == 401
+    ca_file = mtls_settings.M2M_AUTH["MTLS_CA_FILE"]
+    with open(ca_file, "ab") as bundle:
+        bundle.write(newer.pem)
+    stat = os.stat(ca_file)
+    os.utime(ca_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert token_by_certificate(client, app, good).status_code == 200
+
+
+@pytest.mark.parametrize("written, stored", [
+    ("CN=billing,O=Example", "CN=billing,O=Example"),
+    ("CN=billing, O=Example", "CN=billing,O=Example"),
+    ("C = US, O = Example, CN = billing", "CN=billing,O=Example,C=US"),  # OpenSSL's default print, reversed
+    ("subject=O = Example, CN = billing", "CN=billing,O=Example"),
+])
+def test_subject_dns_are_stored_in_rfc_4514_order(written, stored):
+    assert clients.validate_tls_subject(written) == stored
+
+
 def test_self_signed_tls_client_auth(client, mtls_settings, service):
     app, _ = service
     mine, stranger = certs.self_signed("mine"), certs.self_signed("stranger")
@@ -165,10 +208,30 @@ def test_cli_registers_subjects_sans_and_certificates(tmp_path, ca):
     record = json.loads(run("app", "create", "cli-mtls", "--tls-subject", "CN=billing,O=Example", "--json"))
     app = Application.objects.get(client_id=record["client_id"])
     assert app.tls_subject_dn == "CN=billing,O=Example"
-    run("app", "register-cert", app.client_id, "--tls-san", "dns:billing.internal", "--tls-cert", str(path))
+    printed = json.loads(run("app", "register-cert", app.client_id, "--tls-san", "dns:billing.internal",
+                             "--tls-cert", str(path), "--json"))
     app.refresh_from_db()
     assert app.tls_san == "dns:billing.internal"
     assert app.tls_certificate_thumbprints == [mtls.thumbprint(mine.certificate)]
+    assert printed == {"id": str(app.pk), "client_id": app.client_id, "tls_subject_dn": "CN=billing,O=Example",
+                       "tls_san": "dns:billing.internal",
+                       "tls_certificate_thumbprints": [mtls.thumbprint(mine.certificate)]}
+
+
+def test_cli_creates_a_certificate_only_application(client, mtls_settings, ca):
+    import json
+
+    from m2m_auth.models import Application
+
+    good = certs.issue(ca, "billing")
+    run("role", "create", "cert-only-role", "--kind", "machine", "--scope", "orders:read")
+    record = json.loads(run("app", "create", "cert-only", "--role", "cert-only-role", "--no-secret", "--json",
+                            "--tls-subject", good.certificate.subject.rfc4514_string()))
+    assert record["client_secret"] is None
+    app = Application.objects.get(client_id=record["client_id"])
+    assert not app.secrets.exists()
+    assert token_by_certificate(client, app, good).status_code == 200
+    assert "no client secret" in run("app", "create", "cert-only-2", "--no-secret", "--tls-san", "dns:x.internal")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -181,6 +244,16 @@ def test_cli_registration_errors(service, args, message):
 
     with pytest.raises(CommandError, match=message):
         run("app", "register-cert", service[0].client_id, *args)
+
+
+def test_no_secret_needs_another_way_to_authenticate(db):
+    from django.core.management import CommandError
+
+    from m2m_auth.models import Application
+
+    with pytest.raises(CommandError, match="--no-secret needs --jwks or a --tls-"):
+        run("app", "create", "locked-out", "--no-secret")
+    assert not Application.objects.filter(name="locked-out").exists()
 
 
 def admin_form(app, **overrides):
@@ -203,8 +276,6 @@ def test_admin_registers_a_subject_and_a_self_signed_certificate(admin_client, s
     app = Application.objects.get(pk=app.pk)
     assert app.tls_subject_dn == "CN=billing,O=Example"
     assert app.tls_certificate_thumbprints == [mtls.thumbprint(mine.certificate)]
-    emptied = admin_client.post(url, admin_form(app, tls_certificate_thumbprints="[]"))
-    assert emptied.status_code == 302 and Application.objects.get(pk=app.pk).tls_certificate_thumbprints == []
     emptied = admin_client.post(url, admin_form(app, tls_certificate_thumbprints="[]"))
     assert emptied.status_code == 302 and Application.objects.get(pk=app.pk).tls_certificate_thumbprints == []
 

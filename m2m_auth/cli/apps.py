@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import OutputWrapper
-
 from django.db import transaction
 
 from .. import issuing, revoking
 from ..exceptions import InvalidInput
 from ..models import Application
 from ..oauth import clients
-from .output import iso, write_created
+from .output import iso, write_created, write_json
 from .verbs import ACTOR, add_create, add_list, add_revoke, add_roles, noun, scope_names, verb
 
 COLUMNS = ["id", "name", "client_id", "status", "roles", "scopes", "last_used_at", "created_at"]
@@ -24,10 +23,14 @@ def register(nouns) -> None:
     add_roles(parser)
     parser.add_argument("--jwks", metavar="FILE|URL", help="public keys for private_key_jwt (a URL is read once)")
     add_tls_options(parser)
+    parser.add_argument("--no-secret", action="store_true",
+                        help="issue no client secret: the client authenticates by certificate or --jwks only")
     tls = verb(verbs, "register-cert", register_cert, "register a certificate subject, SAN or self-signed certificate")
     tls.add_argument("client_id", metavar="CLIENT_ID")
     add_tls_options(tls)
-    rotate = verb(verbs, "rotate-secret", rotate_secret, "issue a new client secret; older ones expire after the overlap")
+    tls.add_argument("--json", action="store_true", help="print one JSON object")
+    rotate = verb(verbs, "rotate-secret", rotate_secret,
+                  "issue a new client secret; older ones expire after the overlap")
     rotate.add_argument("client_id", metavar="CLIENT_ID")
     rotate.add_argument("--json", action="store_true", help="print one JSON object")
     # Disabling an application revokes its client secrets and API keys.
@@ -36,7 +39,9 @@ def register(nouns) -> None:
 
 
 def add_tls_options(parser) -> None:
-    parser.add_argument("--tls-subject", metavar="DN", help="tls_client_auth: the certificate subject (RFC 4514)")
+    parser.add_argument("--tls-subject", metavar="DN",
+                        help="tls_client_auth: the certificate subject in RFC 4514 order, e.g. CN=billing,O=Example "
+                             "(openssl x509 -noout -subject -nameopt rfc2253)")
     parser.add_argument("--tls-san", metavar="SAN", help="tls_client_auth: dns:…, uri:…, ip:… or email:…")
     parser.add_argument("--tls-cert", dest="tls_certs", action="append", default=[], metavar="FILE",
                         help="self_signed_tls_client_auth: a PEM certificate (repeatable)")
@@ -52,15 +57,23 @@ def tls_options(options: dict) -> dict | None:
 def create(options: dict, out: OutputWrapper) -> None:
     jwks = clients.read_jwks(options["jwks"]) if options["jwks"] else None
     tls = tls_options(options)
+    if options["no_secret"] and not (jwks or tls):
+        raise InvalidInput("--no-secret needs --jwks or a --tls-* option: the client must authenticate somehow.")
     with transaction.atomic():
-        app, secret = issuing.create_application(options["name"], roles=options["roles"], actor=ACTOR)
+        app, secret = issuing.create_application(options["name"], roles=options["roles"],
+                                                 with_secret=not options["no_secret"], actor=ACTOR)
         if jwks:
             clients.register_jwks(app, jwks, actor=ACTOR)
         if tls:
             clients.register_tls(app, **tls, actor=ACTOR)
     record = {"id": str(app.pk), "name": app.name, "client_id": app.client_id, "client_secret": secret}
-    sentence = f"Created application {app.name!r} (id {app.pk}, client id {app.client_id}). Client secret:"
-    write_created(out, options, record, sentence, secret)
+    sentence = f"Created application {app.name!r} (id {app.pk}, client id {app.client_id})."
+    if secret is not None:
+        write_created(out, options, record, f"{sentence} Client secret:", secret)
+    elif options["json"]:
+        write_json(out, record)
+    else:
+        out.write(f"{sentence} It has no client secret.")
 
 
 def rows() -> list[dict[str, Any]]:
@@ -99,4 +112,13 @@ def register_cert(options: dict, out: OutputWrapper) -> None:
         raise InvalidInput("Give --tls-subject, --tls-san or --tls-cert.")
     with transaction.atomic():
         clients.register_tls(app, **tls, actor=ACTOR)
-    out.write(f"Registered certificate authentication for {app.name!r} ({app.client_id}).")
+    record = {"id": str(app.pk), "client_id": app.client_id, "tls_subject_dn": app.tls_subject_dn or None,
+              "tls_san": app.tls_san or None, "tls_certificate_thumbprints": app.tls_certificate_thumbprints}
+    if options["json"]:
+        write_json(out, record)
+        return
+    out.write(f"Registered certificate authentication for {app.name!r} ({app.client_id}):")
+    for label, value in [("subject", app.tls_subject_dn), ("SAN", app.tls_san),
+                         *(("certificate x5t#S256", thumbprint) for thumbprint in app.tls_certificate_thumbprints)]:
+        if value:
+            out.write(f"  {label}: {value}")

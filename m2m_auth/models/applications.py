@@ -29,7 +29,8 @@ class Application(models.Model):
     )
     tls_subject_dn = models.CharField(
         _("TLS client certificate subject"), max_length=500, blank=True,
-        help_text=_("tls_client_auth: the certificate's subject DN (RFC 4514), e.g. CN=billing,O=Example."),
+        help_text=_("tls_client_auth: the certificate's subject DN (RFC 4514), e.g. CN=billing,O=Example, as "
+                    "openssl x509 -noout -subject -nameopt rfc2253 prints it."),
     )
     tls_san = models.CharField(
         _("TLS client certificate SAN"), max_length=500, blank=True,

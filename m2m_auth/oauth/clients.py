@@ -94,15 +94,23 @@ SAN_KINDS = ("dns", "uri", "ip", "email")
 
 
 def validate_tls_subject(subject_dn: str) -> str:
-    """The DN in canonical RFC 4514 form; "CN = a, O = b" as OpenSSL prints it is accepted too."""
+    """The DN in canonical RFC 4514 form (most specific part first).
+
+    What ``openssl x509 -noout -subject`` prints by default, ``C = US, O = Example, CN = billing``,
+    lists the parts the other way round; its spaced ``=`` tells it apart, and it is reversed.
+    """
     from cryptography import x509
 
-    parts = [part.strip() for part in re.split(r"(?<!\\),", subject_dn)]
+    parts = [part.strip() for part in re.split(r"(?<!\\),", subject_dn.strip().removeprefix("subject="))]
+    if all(re.match(r"^[^=]+? = ", part) for part in parts):
+        parts.reverse()
     tidy = ",".join(re.sub(r"^([^=]+?)\s*=\s*", r"\1=", part) for part in parts)
     try:
         return x509.Name.from_rfc4514_string(tidy).rfc4514_string()
     except ValueError:
-        raise InvalidInput(f"Invalid subject DN {subject_dn!r}: write it as in RFC 4514, e.g. CN=billing,O=Example.") from None
+        raise InvalidInput(
+            f"Invalid subject DN {subject_dn!r}: write it as in RFC 4514, e.g. CN=billing,O=Example."
+        ) from None
 
 
 def validate_tls_san(san: str) -> str:

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import ipaddress
 import logging
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -39,6 +40,18 @@ MAX_HEADER = 16384
 # The Web PKI profile demands a SAN; RFC 8705 clients are often named by their subject DN alone.
 END_ENTITY_POLICY = verification.ExtensionPolicy.webpki_defaults_ee().may_be_present(
     x509.SubjectAlternativeName, verification.Criticality.AGNOSTIC, None
+)
+
+
+def _may_sign_certificates(policy, certificate, key_usage: x509.KeyUsage | None) -> None:
+    if key_usage is not None and not key_usage.key_cert_sign:
+        raise ValueError("the CA's key usage does not allow signing certificates")
+
+
+# Private client CAs made with `openssl req -x509` carry no key usage; OpenSSL and
+# nginx accept them, and so do we, as long as a key usage present allows keyCertSign.
+CA_POLICY = verification.ExtensionPolicy.webpki_defaults_ca().may_be_present(
+    x509.KeyUsage, verification.Criticality.AGNOSTIC, _may_sign_certificates
 )
 
 
@@ -67,7 +80,7 @@ def presented_certificate(meta: Mapping) -> x509.Certificate | None:
             return x509.load_pem_x509_certificate(unquote(value).encode())
         return x509.load_der_x509_certificate(base64.b64decode(value.strip().strip(":"), validate=True))
     except ValueError:
-        logger.info("unreadable client certificate header")
+        logger.warning("unreadable client certificate header from the proxy (is MTLS_CERT_HEADER_FORMAT right?)")
         return None
 
 
@@ -118,8 +131,9 @@ def subject_alt_names(certificate: x509.Certificate) -> set[str]:
 
 
 def chains_to_trusted_ca(certificate: x509.Certificate) -> bool:
+    path = app_settings.MTLS_CA_FILE
     try:
-        store = trusted_store(app_settings.MTLS_CA_FILE)
+        store = trusted_store(path, os.stat(path).st_mtime_ns) if path else None
     except (OSError, ValueError) as error:  # check E016 reports it; until fixed, no chain is trusted
         logger.error("cannot read MTLS_CA_FILE: %s", error)
         return False
@@ -127,20 +141,20 @@ def chains_to_trusted_ca(certificate: x509.Certificate) -> bool:
         return False
     verifier = (
         verification.PolicyBuilder().store(store).time(datetime.now(UTC))
-        .extension_policies(ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(), ee_policy=END_ENTITY_POLICY)
+        .extension_policies(ca_policy=CA_POLICY, ee_policy=END_ENTITY_POLICY)
         .build_client_verifier()
     )
     try:
         verifier.verify(certificate, [])
     except verification.VerificationError as error:
-        logger.info("client certificate does not chain to the configured CA: %s", error)
+        logger.warning("client certificate %s does not chain to MTLS_CA_FILE: %s", certificate.subject.rfc4514_string(),
+                       error)
         return False
     return True
 
 
 @lru_cache(maxsize=4)
-def trusted_store(path: str | None) -> verification.Store | None:
-    if not path:
-        return None
+def trusted_store(path: str, modified: int) -> verification.Store:
+    """The CA bundle, read again when the file changes (``modified`` is its mtime)."""
     with open(path, "rb") as handle:
         return verification.Store(x509.load_pem_x509_certificates(handle.read()))
