@@ -151,7 +151,6 @@ class SigningKeyAdmin(ReadOnlyAdmin):
         if not self.has_rotate_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            keys.current_key()
             key = keys.rotate(actor=actor(request))
             self.message_user(request, _("Now signing with %s.") % key.kid, messages.SUCCESS)
             return redirect("admin:m2m_auth_signingkey_changelist")

@@ -29,7 +29,6 @@ def rotate(options: dict, out: OutputWrapper) -> None:
     algorithm = options["algorithm"]
     if algorithm is not None and algorithm not in SigningKey.Algorithm.values:
         raise InvalidInput(f"Invalid --algorithm {algorithm!r}: use RS256, ES256 or EdDSA.")
-    keys.current_key()
     key = keys.rotate(algorithm, actor=ACTOR)
     if options["json"]:
         write_json(out, {"kid": key.kid, "algorithm": key.algorithm, "state": key.state})

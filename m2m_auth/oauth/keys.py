@@ -164,7 +164,11 @@ def longest_token_lifetime() -> timedelta:
 
 @transaction.atomic
 def rotate(algorithm: str | None = None, *, actor: str = "") -> SigningKey:
-    """Promote the next key, demote the current one, retire keys no token needs, pre-publish a new next key."""
+    """Promote the next key, demote the current one, retire keys no token needs, pre-publish a new next key.
+
+    On a fresh install the first keys are made first, so that rotating always leaves a previous key.
+    """
+    current_key()
     list(SigningKey.objects.select_for_update().exclude(state=State.RETIRED))
     now = timezone.now()
     algorithm = algorithm or app_settings.SIGNING_ALGORITHM
