@@ -80,20 +80,13 @@ def _check_mtls():
                       hint="List only the TLS-terminating proxies, as Django sees them.", id="m2m_auth.W005")
     if app_settings.MTLS_CERT_HEADER_FORMAT not in ("rfc9440", "nginx"):
         yield Error("M2M_AUTH['MTLS_CERT_HEADER_FORMAT'] must be 'rfc9440' or 'nginx'.", id="m2m_auth.E015")
-    ca_file = app_settings.MTLS_CA_FILE
-    if ca_file and not _certificate_bundle(ca_file):
-        yield Error(f"M2M_AUTH['MTLS_CA_FILE'] {ca_file!r} is not a readable PEM file of CA certificates.",
-                    id="m2m_auth.E016")
-
-
-def _certificate_bundle(path: str) -> bool:
-    from cryptography import x509
+    from . import mtls
 
     try:
-        with open(path, "rb") as handle:
-            return bool(x509.load_pem_x509_certificates(handle.read()))
+        mtls.configured_ca_store()
     except (OSError, ValueError):
-        return False
+        yield Error(f"M2M_AUTH['MTLS_CA_FILE'] {app_settings.MTLS_CA_FILE!r} is not a readable PEM file of CA "
+                    "certificates.", id="m2m_auth.E016")
 
 
 @register(Tags.security, deploy=True)

@@ -131,9 +131,8 @@ def subject_alt_names(certificate: x509.Certificate) -> set[str]:
 
 
 def chains_to_trusted_ca(certificate: x509.Certificate) -> bool:
-    path = app_settings.MTLS_CA_FILE
     try:
-        store = trusted_store(path, os.stat(path).st_mtime_ns) if path else None
+        store = configured_ca_store()
     except (OSError, ValueError) as error:  # check E016 reports it; until fixed, no chain is trusted
         logger.error("cannot read MTLS_CA_FILE: %s", error)
         return False
@@ -151,6 +150,12 @@ def chains_to_trusted_ca(certificate: x509.Certificate) -> bool:
                        error)
         return False
     return True
+
+
+def configured_ca_store() -> verification.Store | None:
+    """The ``MTLS_CA_FILE`` bundle, None when unset; OSError or ValueError when it cannot be used."""
+    path = app_settings.MTLS_CA_FILE
+    return trusted_store(path, os.stat(path).st_mtime_ns) if path else None
 
 
 @lru_cache(maxsize=4)
