@@ -52,16 +52,22 @@ class AuditedAdmin(admin.ModelAdmin):
         inlines = [formset.model._meta.model_name for formset in formsets if formset.has_changed()]
         changed = [*form.changed_data, *inlines]
         if changed or not change:
-            audit.record("update" if change else "create", form.instance, actor=actor(request),
-                         address=audit.client_address(request), changed=sorted(changed))
+            self.audit_saved(request, form.instance, change, sorted(changed))
 
     def delete_model(self, request, obj) -> None:
         self.delete_queryset(request, type(obj)._default_manager.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset) -> None:
         for obj in queryset:
-            audit.record("delete", obj, actor=actor(request), address=audit.client_address(request), name=str(obj))
+            self.audit_deleted(request, obj)
         super().delete_queryset(request, queryset)
+
+    def audit_saved(self, request, obj, change: bool, changed: list[str]) -> None:
+        audit.record("update" if change else "create", obj, actor=actor(request),
+                     address=audit.client_address(request), changed=changed)
+
+    def audit_deleted(self, request, obj) -> None:
+        audit.record("delete", obj, actor=actor(request), address=audit.client_address(request), name=str(obj))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

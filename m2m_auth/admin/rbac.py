@@ -38,30 +38,25 @@ class RoleAdmin(AuditedAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(AuditedAdmin):
     """Assignments are granted or taken away, never edited; both are audited as the flows do."""
 
     list_display = ["user", "role", "created_at"]
     list_filter = ["role"]
+    list_select_related = ["user", "role"]
     search_fields = ["user__username", "role__name"]
     autocomplete_fields = ["user", "role"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit.record("grant", obj.role, actor=actor(request), address=audit.client_address(request),
-                     user=obj.user.get_username())
+    def audit_saved(self, request, assignment, change: bool, changed: list[str]) -> None:
+        audit.record("grant", assignment.role, actor=actor(request), address=audit.client_address(request),
+                     user=assignment.user.get_username())
 
-    def delete_model(self, request, obj) -> None:
-        self.delete_queryset(request, RoleAssignment.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset) -> None:
-        for assignment in queryset.select_related("user", "role"):
-            audit.record("ungrant", assignment.role, actor=actor(request), address=audit.client_address(request),
-                         user=assignment.user.get_username())
-        super().delete_queryset(request, queryset)
+    def audit_deleted(self, request, assignment) -> None:
+        audit.record("ungrant", assignment.role, actor=actor(request), address=audit.client_address(request),
+                     user=assignment.user.get_username())
 
 
 @admin.register(AuditEvent)
