@@ -251,7 +251,7 @@ def test_no_secret_needs_another_way_to_authenticate(db):
 
     from m2m_auth.models import Application
 
-    with pytest.raises(CommandError, match="--no-secret needs --jwks or a --tls-"):
+    with pytest.raises(CommandError, match="Without a client secret the application needs a JWKS or a TLS"):
         run("app", "create", "locked-out", "--no-secret")
     assert not Application.objects.filter(name="locked-out").exists()
 
