@@ -82,6 +82,7 @@ class ApplicationAdmin(IssuingAdmin, ObjectButtonsMixin, AuditedAdmin):
     inlines = [ClientSecretInline]
     actions = ["rotate_secret", "disable_selected"]
     object_buttons = ("rotate", "disable")
+    change_list_template = "m2m_auth/admin/credential_changelist.html"
     issue_form = ApplicationIssueForm
     submit_label = _("Register application")
 

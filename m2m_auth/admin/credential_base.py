@@ -53,6 +53,7 @@ class SecretCredentialAdmin(ObjectButtonsMixin, AuditedAdmin):
     readonly_fields = ["masked", "status_badge", "usage", "last_used", "created", "revoked"]
     actions = ["revoke_selected"]
     object_buttons = ("revoke",)
+    change_list_template = "m2m_auth/admin/credential_changelist.html"
 
     def get_fieldsets(self, request, obj=None):
         identity = [*self.identity_fields, *(["revoked"] if obj is not None and obj.is_revoked else [])]

@@ -10,6 +10,7 @@ from ..models import ApiKey, ClientSecret, PersonalAccessToken
 from .base import actor, masked
 from .buttons import confirm_page
 from .credential_base import SecretCredentialAdmin
+from .expiring import ExpiringViewMixin
 from .fields import ScopeChoiceField, empty_hint
 from .forms import ApiKeyIssueForm, PersonalAccessTokenIssueForm, RoleChoiceField, RollForm
 from .shown_once import IssuingAdmin, secret_page
@@ -26,7 +27,7 @@ class ScopedAdmin(SecretCredentialAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(IssuingAdmin, ScopedAdmin):
+class ApiKeyAdmin(ExpiringViewMixin, IssuingAdmin, ScopedAdmin):
     list_display = ["name", "masked", "status_badge", "application", "expires", "last_used"]
     search_fields = ["name", "public_id"]
     filter_horizontal = ["scopes", "roles"]
