@@ -217,3 +217,9 @@ def test_revoked_rows_show_who_revoked_and_why(admin_client, make_api_key):
     revoking.revoke(obj, actor="admin:someone", reason="rotated out")
     html = text(admin_client.get(change("apikey", obj)))
     assert "admin:someone" in html and "rotated out" in html
+
+
+def test_the_key_page_hints_when_only_user_roles_exist(admin_client, make_api_key, make_role):
+    make_role(kind="user")
+    obj, _ = make_api_key()
+    assert "No machine roles yet." in text(admin_client.get(change("apikey", obj)))

@@ -85,6 +85,8 @@ class ApplicationAdmin(IssuingAdmin, ObjectButtonsMixin, AuditedAdmin):
     change_list_template = "m2m_auth/admin/credential_changelist.html"
     issue_form = ApplicationIssueForm
     submit_label = _("Register application")
+    add_title = _("Register an %s")
+    issued_summary = _("Registered %s.")
 
     @admin.display(description=_("authenticates with"))
     def authentication(self, obj) -> str:

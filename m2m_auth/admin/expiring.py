@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..durations import parse_duration
-from ..models import ApiKey, ClientSecret, PersonalAccessToken
+from ..models import ApiKey, Application, ClientSecret, PersonalAccessToken
 from .base import masked
 from .forms import DurationField
 
@@ -36,8 +36,16 @@ class WindowForm(forms.Form):
 def rows(model, within: timedelta, related: str) -> list[dict]:
     credentials = model.objects.expiring_within(within).select_related(related).order_by("expires_at")
     return [{"credential": credential, "masked": masked(credential), "owner": getattr(credential, related),
-             "change_url": reverse(f"admin:m2m_auth_{model._meta.model_name}_change", args=[credential.pk])}
+             "owner_url": application_url(getattr(credential, related)), "change_url": change_url(credential)}
             for credential in credentials]
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:m2m_auth_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def application_url(owner) -> str | None:
+    return change_url(owner) if isinstance(owner, Application) else None
 
 
 SECTIONS = [

@@ -20,7 +20,8 @@ EMPTY_HINTS = {
 def empty_hint(field: forms.ModelChoiceField, site_name: str = "admin") -> None:
     """When there is nothing to choose from, the help text says how to make something."""
     model = field.queryset.model._meta.model_name
-    if model in EMPTY_HINTS and not field.queryset.exists():
+    choices = field.queryset.complex_filter(field.get_limit_choices_to() or {})
+    if model in EMPTY_HINTS and not choices.exists():
         sentence, url_name, query, link = EMPTY_HINTS[model]
         field.help_text = format_html('{} <a href="{}{}">{}</a>.', sentence, reverse(f"{site_name}:{url_name}"),
                                       query, link)

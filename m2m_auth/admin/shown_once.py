@@ -17,6 +17,8 @@ class IssuingAdmin:
 
     issue_form = None
     submit_label = _("Issue")
+    add_title = _("Issue %s")
+    issued_summary = _("Issued %s.")
 
     def issue(self, request, form):
         """Calls the flow; returns (object, plaintext secret)."""
@@ -37,8 +39,8 @@ class IssuingAdmin:
             except M2MAuthError as error:
                 form.add_error(None, str(error))
             else:
-                return secret_page(self, request, obj, secret, _("Issued %s.") % obj, self.issued_facts(obj))
-        title = _("Issue %s") % self.model._meta.verbose_name
+                return secret_page(self, request, obj, secret, self.issued_summary % obj, self.issued_facts(obj))
+        title = self.add_title % self.model._meta.verbose_name
         sections = getattr(form, "sections", [(None, list(form.fields))])
         context = {**self.admin_site.each_context(request), "title": title, "form": form,
                    "sections": [(heading, [form[name] for name in names]) for heading, names in sections],
