@@ -14,16 +14,6 @@ from .models import AuditEvent
 
 logger = logging.getLogger("m2m_auth.audit")
 
-TARGET_KINDS = {
-    "ApiKey": "api_key",
-    "PersonalAccessToken": "personal_access_token",
-    "Application": "application",
-    "ClientSecret": "client_secret",
-    "ApiResource": "api_resource",
-    "Role": "role",
-}
-
-
 def client_address(request: Any) -> str | None:
     """The peer address of a request, if it is a valid IP address."""
     return client_address_of(getattr(request, "META", {}).get("REMOTE_ADDR", ""))
@@ -37,7 +27,7 @@ def client_address_of(raw: str) -> str | None:
 
 
 def target_of(obj: models.Model) -> tuple[str, str]:
-    kind = TARGET_KINDS.get(type(obj).__name__, type(obj)._meta.model_name)
+    kind = getattr(type(obj), "object_kind", type(obj)._meta.model_name)
     for attribute in ("public_id", "client_id", "identifier", "kid", "scope", "name"):
         ident = getattr(obj, attribute, None)
         if ident:
