@@ -12,7 +12,6 @@ from . import inputs
 from .app_settings import app_settings
 from .models import AuditEvent
 
-logger = logging.getLogger("m2m_auth.audit")
 
 def client_address(request: Any) -> str | None:
     """The peer address of a request, if it is a valid IP address."""
