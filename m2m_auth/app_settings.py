@@ -70,9 +70,6 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_AUTH_FAILURE_WINDOW": 60,
 }
 
-KIND_CODES = {"api_key": "ak", "personal_access_token": "pat", "client_secret": "cs"}
-
-
 class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
@@ -80,8 +77,10 @@ class AppSettings:
         return user_settings().get(name, DEFAULTS[name])
 
     def prefix(self, kind: str) -> str:
-        """The typed prefix of a secret kind, e.g. ``m2m_ak_``."""
-        return f"{self.VENDOR}_{KIND_CODES[kind]}_"
+        """The typed prefix of a secret kind, e.g. ``m2m_ak_`` (see ``hashing.prefix``)."""
+        from . import hashing  # hashing reads these settings
+
+        return hashing.prefix(kind)
 
     def current_pepper(self) -> bytes:
         if self.PEPPER:

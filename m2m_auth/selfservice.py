@@ -52,7 +52,7 @@ def tokens(request):
         else:
             return page(request, "m2m_auth/token_created.html", {"token": token, "plaintext": plaintext}, 201)
     owned = PersonalAccessToken.objects.filter(user=request.user).prefetch_related("scopes")
-    expiring = list(owned.expiring_within(EXPIRY_WARNING).order_by("expires_at"))
+    expiring = list(owned.expiring(EXPIRY_WARNING).order_by("expires_at"))
     status = 400 if form.errors else 200
     context = {"tokens": owned, "expiring": expiring, "expiring_ids": {t.pk for t in expiring}, "form": form}
     return page(request, "m2m_auth/tokens.html", context, status)

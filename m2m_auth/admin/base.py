@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .. import audit
-from ..app_settings import app_settings
-
-KINDS = {"ApiKey": "api_key", "PersonalAccessToken": "personal_access_token", "ClientSecret": "client_secret"}
+from .. import audit, hashing
 
 
 def actor(request) -> str:
@@ -15,7 +12,7 @@ def actor(request) -> str:
 
 
 def masked(obj) -> str:
-    return f"{app_settings.prefix(KINDS[type(obj).__name__])}{obj.public_id}_…"
+    return f"{hashing.prefix(obj.object_kind)}{obj.public_id}_…"
 
 
 class AuditedAdmin(admin.ModelAdmin):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import audit, hashing, revoking
 from .forms import RevokeForm
-from .base import KINDS, AuditedAdmin, actor, masked
+from .base import AuditedAdmin, actor, masked
 from .buttons import ObjectButtonsMixin, confirm_page
 from .display import compact_time, status_badge
 
@@ -31,7 +31,7 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "expiring":
-            return queryset.expiring_within(timedelta(days=7))
+            return queryset.expiring(timedelta(days=7))
         if self.value() in ("active", "expired", "revoked"):
             return getattr(queryset, self.value())()
         return queryset
@@ -89,7 +89,7 @@ class SecretCredentialAdmin(ObjectButtonsMixin, AuditedAdmin):
     def usage(self, obj):
         from .usage import usage_chart
 
-        return usage_chart(KINDS[type(obj).__name__], obj.public_id)
+        return usage_chart(obj.object_kind, obj.public_id)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and not (obj is not None and obj.is_revoked)

@@ -12,7 +12,13 @@ from .buttons import confirm_page
 from .credential_base import SecretCredentialAdmin
 from .expiring import ExpiringViewMixin
 from .fields import ScopeChoiceField, empty_hint
-from .forms import ApiKeyIssueForm, PersonalAccessTokenIssueForm, RoleChoiceField, RollForm
+from .forms import (
+    ApiKeyIssueForm,
+    PersonalAccessTokenChangeForm,
+    PersonalAccessTokenIssueForm,
+    RoleChoiceField,
+    RollForm,
+)
 from .shown_once import IssuingAdmin, secret_page
 
 
@@ -74,6 +80,7 @@ class PersonalAccessTokenAdmin(IssuingAdmin, ScopedAdmin):
     readonly_fields = [*SecretCredentialAdmin.readonly_fields, "user"]
     editable_fields = ["name", "scopes", "expires_at"]
     issue_form = PersonalAccessTokenIssueForm
+    form = PersonalAccessTokenChangeForm
     submit_label = _("Issue token")
 
     def issue(self, request, form):

@@ -34,7 +34,7 @@ class WindowForm(forms.Form):
 
 
 def rows(model, within: timedelta, related: str) -> list[dict]:
-    credentials = model.objects.expiring_within(within).select_related(related).order_by("expires_at")
+    credentials = model.objects.expiring(within).select_related(related).order_by("expires_at")
     return [{"credential": credential, "masked": masked(credential), "owner": getattr(credential, related),
              "owner_url": application_url(getattr(credential, related)), "change_url": change_url(credential)}
             for credential in credentials]

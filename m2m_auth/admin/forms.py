@@ -86,6 +86,19 @@ class PersonalAccessTokenIssueForm(HintedForm):
         self.fields["user"].queryset = get_user_model()._default_manager.filter(is_active=True)
 
 
+class PersonalAccessTokenChangeForm(forms.ModelForm):
+    """A token edited in the admin keeps to the creation rule: scopes its user holds."""
+
+    def clean_scopes(self):
+        from ..rbac import scopes_not_held
+
+        scopes = self.cleaned_data["scopes"]
+        not_held = scopes_not_held(self.instance.user, [permission.scope for permission in scopes])
+        if not_held:
+            raise forms.ValidationError(_("The user does not hold scope: %s.") % ", ".join(not_held))
+        return scopes
+
+
 class ThumbprintsField(LinesField):
     def __init__(self, *, encoder=None, decoder=None, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -25,7 +25,9 @@ class M2MOAuthLibCore(OAuthLibCore):
     """DOT's request extraction, passing our context to the server as credentials."""
 
     def _get_extra_credentials(self, request):
-        return {"issuer": issuer(request), "audiences": assertion_audiences(request)}
+        return {
+            "issuer": issuer(request), "audiences": assertion_audiences(request), "address": audit.client_address(request)
+        }
 
 
 class TokenView(OAuthLibMixin, Endpoint):
