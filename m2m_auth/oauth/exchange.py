@@ -52,7 +52,7 @@ class TokenExchangeGrant(GrantTypeBase):
 
 
 def _authenticated_pat(request):
-    http_request = SimpleNamespace(META={"REMOTE_ADDR": request.headers.get("REMOTE_ADDR", "")})
+    http_request = SimpleNamespace(META=request.headers)  # all of META: the client address may be forwarded
     try:
         return PersonalAccessTokenAuthentication().authenticate_token(http_request, request.subject_token)
     except AuthenticationFailed:
