@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.core.cache import caches
 from django.db import models
 
 from . import inputs
+from .addresses import client_address  # noqa: F401  (callers name it audit.client_address)
 from .app_settings import app_settings
 from .models import AuditEvent
-
-
-def client_address(request: Any) -> str | None:
-    """The peer address of a request, if it is a valid IP address."""
-    return client_address_of(getattr(request, "META", {}).get("REMOTE_ADDR", ""))
-
-
-def client_address_of(raw: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
 
 
 def target_of(obj: models.Model) -> tuple[str, str]:
