@@ -6,9 +6,9 @@ import ipaddress
 import logging
 from typing import Any
 
-from django.core.cache import caches
 from django.db import models
 
+from . import shared_cache
 from .app_settings import app_settings
 from .models import AuditEvent
 
@@ -56,12 +56,12 @@ def failed_authentication(kind: str, public_id: str, address: str | None, reason
     """Record a rejected, well-formed credential, at most once per interval.
 
     Coalesced through the cache so that a flood of bad requests cannot turn
-    into a flood of database writes.
+    into a flood of database writes; per worker while the cache is down.
     """
     logger.info("rejected %s %s from %s: %s", kind, public_id, address, reason)
     interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
     gate = f"m2m_auth:failed:{kind}:{public_id}:{address}"
-    if interval and not caches[app_settings.CACHE].add(gate, 1, timeout=interval):
+    if interval and not shared_cache.first_in(gate, interval):
         return
     AuditEvent.objects.create(
         action=AuditEvent.Action.AUTH_FAILED,
