@@ -5,7 +5,8 @@ the only record of anything (revocations live in the database). So while the
 cache is down a read finds nothing, a write is skipped, and a gate falls back
 to one kept in this process: coalescing then holds per worker instead of
 across all of them, which bounds the writes it saves without losing any
-answer.
+answer. A database cache without its table counts as down too (and the
+system check m2m_auth.W030 says to run ``createcachetable``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from typing import Any
 
 from django.core.cache import BaseCache, caches
+from django.db import DatabaseError
 
 from .app_settings import app_settings
 from .outages import outage_errors, warn
@@ -27,10 +29,15 @@ def cache() -> BaseCache:
     return caches[app_settings.CACHE]
 
 
+def errors() -> tuple[type[BaseException], ...]:
+    """What a cache that is down raises: an outage, or a database cache's missing table."""
+    return (*outage_errors(), DatabaseError)
+
+
 def get(key: str, default: Any = None) -> Any:
     try:
         return cache().get(key, default)
-    except outage_errors() as error:
+    except errors() as error:
         warn(DOWN, error)
         return default
 
@@ -38,7 +45,7 @@ def get(key: str, default: Any = None) -> Any:
 def set(key: str, value: Any, timeout: float | None) -> bool:  # noqa: A001  (the cache API's name)
     try:
         cache().set(key, value, timeout)
-    except outage_errors() as error:
+    except errors() as error:
         warn(DOWN, error)
         return False
     return True
@@ -47,7 +54,7 @@ def set(key: str, value: Any, timeout: float | None) -> bool:  # noqa: A001  (th
 def delete(key: str) -> bool:
     try:
         cache().delete(key)
-    except outage_errors() as error:
+    except errors() as error:
         warn(DOWN, error)
         return False
     return True
@@ -57,7 +64,7 @@ def first_in(key: str, seconds: float) -> bool:
     """True for the first call with this key in an interval: a coalescing gate."""
     try:
         return bool(cache().add(key, 1, timeout=seconds))
-    except outage_errors() as error:
+    except errors() as error:
         warn(DOWN, error)
         return _first_in_process(key, seconds)
 

@@ -33,7 +33,6 @@ from django.utils import timezone
 from .. import shared_cache
 from ..app_settings import app_settings
 from ..models import RevokedToken
-from ..outages import outage_errors
 
 logger = logging.getLogger("m2m_auth.revocation")
 
@@ -70,7 +69,7 @@ def is_revoked(jti: str) -> bool:
     cache = shared_cache.cache()
     try:
         version, jtis = _cached_list(cache)
-    except outage_errors():
+    except shared_cache.errors():
         return is_revoked_durably(jti)
     if jtis is None:
         jtis = _rebuilt_list(version)
