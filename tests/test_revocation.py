@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from m2m_auth.models import RevokedToken
 from m2m_auth.oauth import revocation
 
-from .oauth_helpers import basic, bearer, request_token
+from .oauth_helpers import basic, bearer, request_token, unverified
 from .outage_helpers import cache_down, database_down, forget_process_copies, service  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_the_cache_answers_while_the_database_is_down(client, tokens):
 def test_without_either_copy_a_jwt_is_a_503(client, tokens):
     answers(client, *tokens)
     cache.delete_many([revocation.VERSION_KEY, revocation.LIST_KEY])
-    revocation._copy["current"] = (None, frozenset())
+    revocation._local["copy"] = None
     with database_down():
         assert client.get("/api/whoami/", **bearer(tokens[1])).status_code == 503
 
@@ -89,3 +89,20 @@ def test_introspection_asks_the_database(client, service, tokens):
     cache.clear()
     response = client.post("/oauth/introspect", {"token": tokens[0]}, **basic(app.client_id, secret))
     assert response.json() == {"active": False}
+
+
+def test_a_revocation_the_cache_missed_is_seen_at_the_next_refresh(client, service, monkeypatch):
+    app, secret = service
+    token = request_token(client, app, secret).json()["access_token"]
+    assert client.get("/api/whoami/", **bearer(token)).status_code == 200
+    with cache_down():  # the revocation reaches the database only
+        revocation.deny(unverified(token)[1])
+    monkeypatch.setattr(revocation, "REFRESH_SECONDS", 0)
+    assert client.get("/api/whoami/", **bearer(token)).status_code == 401
+
+
+def test_while_the_database_is_down_an_old_copy_still_answers(client, tokens, monkeypatch):
+    answers(client, *tokens)
+    monkeypatch.setattr(revocation, "REFRESH_SECONDS", 0)
+    with database_down():
+        assert answers(client, *tokens) == (401, 200)
