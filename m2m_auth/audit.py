@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
-from django.core.cache import caches
 from django.db import models
 
-from . import inputs
+from . import inputs, shared_cache
+from .addresses import client_address  # noqa: F401  (callers name it audit.client_address)
 from .app_settings import app_settings
 from .models import AuditEvent
-
-
-def client_address(request: Any) -> str | None:
-    """The peer address of a request, if it is a valid IP address."""
-    return client_address_of(getattr(request, "META", {}).get("REMOTE_ADDR", ""))
-
-
-def client_address_of(raw: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
 
 
 def target_of(obj: models.Model) -> tuple[str, str]:
@@ -45,15 +32,16 @@ def failed_authentication(kind: str, ident: str | None, address: str | None, rea
     """Record a rejected credential (a public id) or client (a client id), at most once per interval.
 
     Coalesced through the cache so that a flood of bad requests cannot turn
-    into a flood of database writes; the cache key is hashed. An ident that
-    is not a public id or a client id (a malformed token, a swapped secret)
-    is not recorded: it may be a secret.
+    into a flood of database writes; the cache key is hashed, and the gate is
+    per worker while the cache is down. An ident that is not a public id or a
+    client id (a malformed token, a swapped secret) is not recorded: it may be
+    a secret.
     """
     if inputs.public_id(ident) is None and inputs.client_id(ident) is None:
         return
     interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
     gate = inputs.cache_key("failed", kind, ident, address)
-    if interval and not caches[app_settings.CACHE].add(gate, 1, timeout=interval):
+    if interval and not shared_cache.first_in(gate, interval):
         return
     AuditEvent.objects.create(
         action=AuditEvent.Action.AUTH_FAILED,

@@ -10,7 +10,8 @@ A class returns None when the request carries no credential of its kind
 (so the next class may try) and raises ``AuthenticationFailed`` when it
 carries one that is bad: a presented credential never falls through to
 anonymous access. Every rejection has the same body, whatever the reason;
-the reason goes to the log and, coalesced, to the audit log.
+the reason goes to the log and, coalesced, to the audit log. A database or
+cache outage raises ``outages.ServiceUnavailable`` (503, Retry-After).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rest_framework.authentication import BaseAuthentication
 
 from . import audit, lookup, verification
 from .app_settings import app_settings
+from .outages import translated
 from .principals import AuthContext, MachinePrincipal
 
 INVALID = _("Invalid credentials.")
@@ -44,6 +46,7 @@ class SecretAuthentication(BaseAuthentication):
     kind = ""
     realm = "api"
 
+    @translated()  # a database or cache outage is a 503, not a 500
     def authenticate(self, request):
         token = self.get_raw_token(request)
         if token is None:

@@ -22,6 +22,7 @@ from .app_settings import app_settings
 from .exceptions import M2MAuthError
 from .forms import PersonalAccessTokenForm
 from .models import PersonalAccessToken
+from .outages import html_503
 
 
 EXPIRY_WARNING = timedelta(days=7)
@@ -36,6 +37,7 @@ def actor(request) -> str:
     return f"self:{request.user.get_username()}"
 
 
+@html_503
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -58,6 +60,7 @@ def tokens(request):
     return page(request, "m2m_auth/tokens.html", context, status)
 
 
+@html_503
 @login_required
 @require_POST
 def revoke_token(request, public_id: str):
