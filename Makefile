@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test clean system-packages
+.PHONY: demo test dist typecheck clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,20 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# For maintainers and CI: the build, packaging and typing tools (the dev extra).
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]" $(if $(PIP_EXTRA),"$(PIP_EXTRA)")
+	touch $@
+
+# The wheel and the sdist, built in an isolated environment, checked as PyPI would.
+dist: $(VENV)/.installed-dev
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
 # The browser tests drive Debian's chromium, the mutual TLS test Debian's
 # nginx: install them when we can (root with apt), else those tests are skipped.
 system-packages:
@@ -34,4 +48,4 @@ system-packages:
 	else echo "chromium, chromedriver or nginx missing: the browser or mutual TLS tests will be skipped"; fi
 
 clean:
-	rm -rf $(VENV) demo.sqlite3 .pytest_cache
+	rm -rf $(VENV) demo.sqlite3 .pytest_cache dist build .mypy_cache
