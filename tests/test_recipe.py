@@ -29,6 +29,9 @@ from .servers import free_port, wait_for
 ROOT = Path(__file__).resolve().parent.parent
 README_ADDRESS = "127.0.0.1:8000"
 
+if shutil.which("curl") is None and os.environ.get("M2M_REQUIRE_CURL"):
+    raise RuntimeError("M2M_REQUIRE_CURL is set but curl is not installed")
+
 pytestmark = [
     pytest.mark.skipif(os.environ.get("M2M_SKIP_RECIPE") == "1", reason="M2M_SKIP_RECIPE=1"),
     pytest.mark.skipif(shutil.which("curl") is None, reason="the recipe calls its view with curl, not installed"),
