@@ -11,7 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from m2m_auth import issuing, rbac
-from m2m_auth.oauth import keys
+
+from .outage_helpers import forget_process_copies
 
 _names = itertools.count()
 
@@ -22,10 +23,11 @@ def unique(prefix: str) -> str:
 
 @pytest.fixture(autouse=True)
 def empty_caches():
-    """Rate limits, deny-lists and coalescing gates must not leak between tests."""
+    """Rate limits, deny-lists, coalescing gates and per-process copies must not
+    leak between tests: each starts as a fresh worker with an empty cache."""
     for cache in caches.all():
         cache.clear()
-    keys.forget_verification_keys()
+    forget_process_copies()
     yield
 
 
