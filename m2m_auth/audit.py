@@ -13,7 +13,7 @@ from .models import AuditEvent
 
 
 def target_of(obj: models.Model) -> tuple[str, str]:
-    kind = getattr(type(obj), "object_kind", type(obj)._meta.model_name)
+    kind = str(getattr(type(obj), "object_kind", type(obj)._meta.model_name))
     for attribute in ("public_id", "client_id", "identifier", "kid", "scope", "name"):
         ident = getattr(obj, attribute, None)
         if ident:
@@ -37,7 +37,8 @@ def failed_authentication(kind: str, ident: str | None, address: str | None, rea
     client id (a malformed token, a swapped secret) is not recorded: it may be
     a secret.
     """
-    if inputs.public_id(ident) is None and inputs.client_id(ident) is None:
+    ident = inputs.public_id(ident) or inputs.client_id(ident)
+    if ident is None:
         return
     interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
     gate = inputs.cache_key("failed", kind, ident, address)

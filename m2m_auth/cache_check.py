@@ -38,10 +38,11 @@ def _table_missing(alias: str, cache: DatabaseCache) -> list[Warning]:
         tables = connection.introspection.table_names()
     except DatabaseError:
         return []  # the database itself is down: not a cache misconfiguration
-    if cache._table in tables:
+    table = cache.cache_model_class._meta.db_table
+    if table in tables:
         return []
     return [Warning(
-        f"The database cache {alias!r} has no table {cache._table!r}: rate limits and audit coalescing fail on it.",
+        f"The database cache {alias!r} has no table {table!r}: rate limits and audit coalescing fail on it.",
         hint="Run: python manage.py createcachetable", id="m2m_auth.W030",
     )]
 

@@ -27,7 +27,7 @@ import secrets
 import zlib
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 PUBLIC_ID_LENGTH = 12
@@ -79,11 +79,11 @@ def generate_client_id() -> str:
     return random_base62(CLIENT_ID_LENGTH)
 
 
-def is_client_id(value: object) -> bool:
+def is_client_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _CLIENT_ID.fullmatch(value) is not None
 
 
-def is_public_id(value: object) -> bool:
+def is_public_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _PUBLIC_ID.fullmatch(value) is not None
 
 

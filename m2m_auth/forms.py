@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ LIFETIME_DAYS = [1, 7, 30, 60, 90, 180, 365]
 
 def lifetime_choices() -> list[tuple[int, str]]:
     allowed = [days for days in LIFETIME_DAYS if days * 86400 <= app_settings.PAT_MAX_LIFETIME]
-    return [(days, _("1 day") if days == 1 else _("%d days") % days) for days in allowed]
+    return [(days, str(_("1 day")) if days == 1 else _("%d days") % days) for days in allowed]
 
 
 class PersonalAccessTokenForm(forms.Form):
@@ -30,9 +31,9 @@ class PersonalAccessTokenForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope, scope) for scope in sorted(user_scopes(user))]
+        cast(forms.ChoiceField, self.fields["scopes"]).choices = [(scope, scope) for scope in sorted(user_scopes(user))]
         choices = lifetime_choices()
-        self.fields["lifetime"].choices = choices
+        cast(forms.ChoiceField, self.fields["lifetime"]).choices = choices
         default = min(30, max(days for days, _ in choices)) if choices else None
         self.fields["lifetime"].initial = default
 

@@ -6,7 +6,7 @@ The admin, the ``m2m`` command and the self-service pages all call these.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +19,7 @@ from .models.names import normalize_name
 from .rbac import resolve_roles, resolve_scopes, scopes_not_held
 
 
-def expiry_after(lifetime: timedelta | None) -> timezone.datetime | None:
+def expiry_after(lifetime: timedelta | None) -> datetime | None:
     if lifetime is None:
         return None
     if lifetime <= timedelta(0):

@@ -82,7 +82,8 @@ def find_api_key(public_id: str) -> ApiKey | None:
         return None
     fields = attnames(ApiKey)
     key = ApiKey.from_db(using, fields, row[: len(fields)])
-    key.direct_scopes, key.role_scopes, key.owner_active, key.owner_client_id = row[len(fields) :]
+    # the query's annotations, which the ORM would set the same way on a queryset's objects
+    key.direct_scopes, key.role_scopes, key.owner_active, key.owner_client_id = row[len(fields) :]  # type: ignore[attr-defined]
     return key
 
 
@@ -96,7 +97,7 @@ def find_personal_access_token(public_id: str) -> PersonalAccessToken | None:
     split = len(token_fields)
     token = PersonalAccessToken.from_db(using, token_fields, row[:split])
     token.user = User.from_db(using, user_fields, row[split : split + len(user_fields)])
-    token.effective_scopes = row[-1]
+    token.effective_scopes = row[-1]  # type: ignore[attr-defined]
     return token
 
 

@@ -24,7 +24,8 @@ from .shown_once import IssuingAdmin, secret_page
 
 class ClientSecretInline(admin.TabularInline):
     model = ClientSecret
-    fields = readonly_fields = ["masked", "status", "expires", "last_used", "created"]
+    readonly_fields = ("masked", "status", "expires", "last_used", "created")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     show_change_link = True
@@ -112,7 +113,7 @@ class ApplicationAdmin(IssuingAdmin, ObjectButtonsMixin, AuditedAdmin):
         return obj.is_active
 
     def button_label(self, name: str, obj) -> str:
-        return _("Rotate secret…") if name == "rotate" else _("Disable…")
+        return str(_("Rotate secret…") if name == "rotate" else _("Disable…"))
 
     def rotate_view(self, request, application):
         form = forms.Form(request.POST or None)  # rotating asks for nothing, only a confirmation

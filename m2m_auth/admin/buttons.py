@@ -7,11 +7,16 @@ change permission on that object, so revoked rows, being read-only, offer none.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+
+if TYPE_CHECKING:
+    from django.template.response import _TemplateForResponseT
 
 
 def object_url(model_admin, obj, name: str) -> str:
@@ -24,7 +29,7 @@ class ObjectButtonsMixin:
 
     object_buttons: tuple[str, ...] = ()
     danger_buttons: tuple[str, ...] = ("revoke", "disable")
-    change_form_template = "m2m_auth/admin/change_form.html"
+    change_form_template: ClassVar[_TemplateForResponseT | None] = "m2m_auth/admin/change_form.html"
 
     def button_label(self, name: str, obj) -> str:
         raise NotImplementedError

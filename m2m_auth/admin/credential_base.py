@@ -74,7 +74,7 @@ class SecretCredentialAdmin(ObjectButtonsMixin, AuditedAdmin):
     @admin.display(description=_("last used"), ordering="last_used_at")
     def last_used(self, obj) -> str:
         if obj.last_used_at is None:
-            return _("never")
+            return str(_("never"))
         return f"{compact_time(obj.last_used_at)} · {obj.last_used_from or '?'}"
 
     @admin.display(description=_("created"), ordering="created_at")
@@ -103,7 +103,7 @@ class SecretCredentialAdmin(ObjectButtonsMixin, AuditedAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def button_label(self, name: str, obj) -> str:
-        return _("Revoke…")
+        return str(_("Revoke…"))
 
     def revoke_view(self, request, obj):
         form = RevokeForm(request.POST or None)

@@ -52,7 +52,7 @@ class ApiKeyAdmin(ExpiringViewMixin, IssuingAdmin, ScopedAdmin):
         )
 
     def button_label(self, name: str, obj) -> str:
-        return _("Roll…") if name == "roll" else super().button_label(name, obj)
+        return str(_("Roll…")) if name == "roll" else super().button_label(name, obj)
 
     def roll_view(self, request, old):
         form = RollForm(request.POST or None)

@@ -19,6 +19,8 @@ EMPTY_HINTS = {
 
 def empty_hint(field: forms.ModelChoiceField, site_name: str = "admin") -> None:
     """When there is nothing to choose from, the help text says how to make something."""
+    if field.queryset is None:
+        return
     model = field.queryset.model._meta.model_name
     choices = field.queryset.complex_filter(field.get_limit_choices_to() or {})
     if model in EMPTY_HINTS and not choices.exists():

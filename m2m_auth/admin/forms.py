@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -72,7 +74,7 @@ class ApiKeyIssueForm(HintedForm):
 
 
 class PersonalAccessTokenIssueForm(HintedForm):
-    user = forms.ModelChoiceField(label=_("User"), queryset=None)
+    user: forms.ModelChoiceField = forms.ModelChoiceField(label=_("User"), queryset=None)
     name = forms.CharField(label=_("Name"), max_length=100)
     scopes = ScopeCheckboxField(Permission.objects.all(), label=_("Scopes"), required=False,
                                 help_text=_("Only scopes the user holds through their roles are accepted."))
@@ -83,7 +85,7 @@ class PersonalAccessTokenIssueForm(HintedForm):
         from django.contrib.auth import get_user_model
 
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = get_user_model()._default_manager.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = get_user_model()._default_manager.filter(is_active=True)
 
 
 class PersonalAccessTokenChangeForm(forms.ModelForm):
@@ -172,7 +174,7 @@ class ApplicationChangeForm(RegistrationChecks, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        empty_hint(self.fields["roles"])
+        empty_hint(cast(forms.ModelChoiceField, self.fields["roles"]))
 
     def clean_tls_certificate_thumbprints(self):
         return clients.validate_thumbprints(self.cleaned_data["tls_certificate_thumbprints"] or [])

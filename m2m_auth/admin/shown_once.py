@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +16,7 @@ from ..exceptions import M2MAuthError
 class IssuingAdmin:
     """The add page issues through the flow and shows the secret once."""
 
-    issue_form = None
+    issue_form: type[forms.BaseForm] | None = None
     submit_label = _("Issue")
     add_title = _("Issue %s")
     issued_summary = _("Issued %s.")

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import OutputWrapper
 
 from ..durations import parse_duration
-from ..models.base import SecretCredential
+from ..models import ApiKey, PersonalAccessToken
 from .output import iso, write_listing
 
 ACTOR = "cli"
@@ -82,7 +82,7 @@ def scope_names(permissions) -> list[str]:
     return sorted(permission.scope for permission in permissions.all())
 
 
-def credential_row(credential: SecretCredential) -> dict[str, Any]:
+def credential_row(credential: ApiKey | PersonalAccessToken) -> dict[str, Any]:
     """The listed fields every key and token has; never the secret or its hash."""
     return {
         "id": credential.public_id,

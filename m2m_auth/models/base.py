@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import models
 from django.utils import timezone
@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from .. import hashing
 
 
-class SecretQuerySet(models.QuerySet):
+_Credential = TypeVar("_Credential", bound="SecretCredential")
+
+
+class SecretQuerySet(models.QuerySet[_Credential]):
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
 
@@ -27,7 +30,7 @@ class SecretQuerySet(models.QuerySet):
         """Active now, and expiring within ``within`` from now."""
         return self.active().filter(expires_at__lte=timezone.now() + within)
 
-    def create_with_secret(self, **fields: Any) -> tuple[SecretCredential, str]:
+    def create_with_secret(self, **fields: Any) -> tuple[_Credential, str]:
         """A new credential with a fresh secret: (object, plaintext), the plaintext shown this once."""
         secret = hashing.new_secret(self.model.object_kind)
         credential = self.create(public_id=secret.public_id, secret_hash=secret.secret_hash, **fields)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
 
 from ..exceptions import InvalidInput
 
@@ -24,7 +24,7 @@ def normalize_name(name: str, what: str = "name") -> str:
     return name
 
 
-def clean_name(instance: models.Model) -> None:
+def clean_name(instance: Any) -> None:
     """``Model.clean()``'s part: the same rule as the flows', as a form error."""
     try:
         instance.name = normalize_name(instance.name)

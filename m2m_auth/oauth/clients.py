@@ -7,6 +7,7 @@ import ipaddress
 import json
 import re
 import urllib.request
+from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -141,7 +142,7 @@ def certificate_thumbprints(pems: list[bytes]) -> list[str]:
 
 def register_tls(
     application: Application, *, subject_dn: str | None = None, san: str | None = None,
-    certificates: list[bytes] = (), actor: str = "",
+    certificates: Sequence[bytes] = (), actor: str = "",
 ) -> None:
     """Register what authenticates the application by certificate (RFC 8705)."""
     if subject_dn is not None:

@@ -117,7 +117,7 @@ def subject_alt_names(certificate: x509.Certificate) -> set[str]:
         names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return set()
-    prefixes = {x509.DNSName: "dns", x509.UniformResourceIdentifier: "uri", x509.IPAddress: "ip",
+    prefixes: dict[type, str] = {x509.DNSName: "dns", x509.UniformResourceIdentifier: "uri", x509.IPAddress: "ip",
                 x509.RFC822Name: "email"}
     return {f"{prefixes[type(name)]}:{name.value}".lower() for name in names if type(name) in prefixes}
 
