@@ -31,7 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/.installed
 
 # The wheel and the sdist, built in an isolated environment, checked as PyPI would.
 dist: $(VENV)/.installed-dev
-	rm -rf dist
+	rm -rf dist build
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/twine check --strict dist/*
 

@@ -28,6 +28,7 @@ from .servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 README_ADDRESS = "127.0.0.1:8000"
+NOT_SOURCE = (".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "*.sqlite3", "mtls-demo")
 
 if shutil.which("curl") is None and os.environ.get("M2M_REQUIRE_CURL"):
     raise RuntimeError("M2M_REQUIRE_CURL is set but curl is not installed")
@@ -62,7 +63,9 @@ def newcomer_environment(venv: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     work = tmp_path_factory.mktemp("recipe")
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(work / "wheel"), str(ROOT)], work)
+    # A copy, so that no build/ directory left in the checkout (stale files included) leaks into the wheel.
+    source = shutil.copytree(ROOT, work / "source", ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(work / "wheel"), str(source)], work)
     (wheel,) = (work / "wheel").glob("m2m_auth-*.whl")
     venv = work / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], work)  # our pip installs into it: faster
