@@ -11,7 +11,7 @@ from django.db import transaction
 from . import audit
 from .exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from .models import ApiResource, Permission, Role, RoleAssignment
-from .models.rbac import scope_validator
+from .models.rbac import identifier_problem, scope_validator
 
 
 def validate_scope(scope: str) -> str:
@@ -65,8 +65,9 @@ MAX_TOKEN_TTL = 2**31 - 1
 
 def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> None:
     """What the database would refuse less politely."""
-    if not identifier or identifier != identifier.strip() or len(identifier) > 255:
-        raise InvalidInput(f"Invalid identifier {identifier!r}: 1 to 255 characters, no surrounding spaces.")
+    problem = identifier_problem(identifier)
+    if problem:
+        raise InvalidInput(f"Invalid identifier {identifier!r}: {problem}.")
     validate_name(name)
     if isinstance(token_ttl, bool) or not 1 <= token_ttl <= MAX_TOKEN_TTL:
         raise InvalidInput(f"Invalid token lifetime {token_ttl!r}: 1 to {MAX_TOKEN_TTL} seconds.")
