@@ -1,0 +1,106 @@
+"""``m2m inspect``: why this site would accept or refuse a credential.
+
+For an operator, not for the request path: the 401 answer stays the same for
+every reason (no oracle), while this says which check fails and what to do.
+Read-only: no audit row, no last-used write. The report never holds the
+secret, only its kind, public id and what the database and settings say.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from . import hashing
+from .app_settings import app_settings
+from .authentication import ApiKeyAuthentication, PersonalAccessTokenAuthentication
+from .cli.output import iso
+from .models import ClientSecret
+
+LABELS = {"api_key": "API key", "personal_access_token": "personal access token", "client_secret": "client secret"}
+AUTHENTICATORS = {"api_key": ApiKeyAuthentication, "personal_access_token": PersonalAccessTokenAuthentication}
+HINTS = {
+    "malformed": "The checksum does not match: the value was mistyped or cut short. Copy it again, whole.",
+    "unknown id": "No credential has this public id here: it was issued by another site or database, or deleted.",
+    "wrong secret": "The public id exists but the secret part is wrong: a mistyped or forged value.",
+    "revoked": "Revoked credentials never work again: issue a new one.",
+    "expired": "Issue a new one (or, for an API key, roll it: m2m apikey roll ID).",
+    "user inactive": "The token's user is inactive: reactivate the user or issue a token for another.",
+    "application disabled": "The key's application is disabled: it and its keys are refused.",
+    "client secret": "Accepted at the token endpoint only. A client secret is not sent to APIs: exchange it at the token endpoint for an access token.",
+}
+
+
+def report(token: str) -> dict[str, Any]:
+    """What this site makes of a credential, as a JSON-ready dict (never the secret)."""
+    token = token.strip().removeprefix("Bearer ").strip()
+    kind = hashing.kind_of(token)
+    if kind in AUTHENTICATORS:
+        return _secret_report(token, kind)
+    if kind == "client_secret":
+        return _client_secret_report(token)
+    if token.startswith("eyJ"):
+        from .oauth.inspection import jwt_report
+
+        return jwt_report(token)
+    return verdict({"kind": "unknown"}, "not an m2m-auth credential",
+                   "API keys, personal access tokens and client secrets start with their prefixes "
+                   f"({', '.join(sorted(app_settings.prefix(k) for k in LABELS))}); access tokens are JWTs (eyJ...).")
+
+
+def _secret_report(token: str, kind: str) -> dict[str, Any]:
+    parsed = hashing.parse(token, kind)
+    if parsed is None:
+        return verdict({"kind": kind}, "malformed")
+    authenticator = AUTHENTICATORS[kind]()
+    credential = authenticator.lookup(parsed.public_id)
+    found = {"kind": kind, "public_id": parsed.public_id}
+    if credential is None:
+        return verdict(found, "unknown id")
+    found.update(name=credential.name, status=credential.status, expires_at=iso(credential.expires_at),
+                 scopes=sorted(authenticator.context(credential).scopes), revoke_reason=credential.revoke_reason or None)
+    if not hashing.matches(parsed.token, credential.secret_hash):
+        return verdict(found, "wrong secret")
+    reason = authenticator.refusal(credential) or not_configured(type(authenticator))
+    return verdict(found, reason)
+
+
+def _client_secret_report(token: str) -> dict[str, Any]:
+    parsed = hashing.parse(token, "client_secret")
+    if parsed is None:
+        return verdict({"kind": "client_secret"}, "malformed")
+    secret = ClientSecret.objects.select_related("application").filter(public_id=parsed.public_id).first()
+    found = {"kind": "client_secret", "public_id": parsed.public_id}
+    if secret is None:
+        return verdict(found, "unknown id")
+    found.update(client_id=secret.application.client_id, status=secret.status, expires_at=iso(secret.expires_at))
+    if not hashing.matches(parsed.token, secret.secret_hash):
+        return verdict(found, "wrong secret")
+    refusal = secret.status if secret.status != "active" else None
+    if not secret.application.is_active:
+        refusal = "application disabled"
+    return verdict(found, refusal, None if refusal else HINTS["client secret"])
+
+
+def not_configured(authentication: type) -> str | None:
+    """A refusal when no default authentication class would even read this kind."""
+    for path in getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_AUTHENTICATION_CLASSES", []):
+        try:
+            if issubclass(import_string(path), authentication):
+                return None
+        except (ImportError, TypeError):
+            continue
+    return f"{authentication.__name__} is not in REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']"
+
+
+def verdict(found: dict[str, Any], reason: str | None, hint: str | None = None) -> dict[str, Any]:
+    """The report: accepted, or the reason for the refusal, and what to do about it."""
+    return {**found, "accepted": reason is None, "reason": reason, "hint": hint or hint_for(reason)}
+
+
+def hint_for(reason: str | None) -> str | None:
+    if reason and reason.endswith("DEFAULT_AUTHENTICATION_CLASSES']"):
+        return "Add it there, or to the authentication_classes of the views that should accept it."
+    return HINTS.get(reason or "")
