@@ -20,6 +20,7 @@ from .cli.output import iso
 from .models import ClientSecret
 
 LABELS = {"api_key": "API key", "personal_access_token": "personal access token", "client_secret": "client secret"}
+KIND_NAMES = {**LABELS, "jwt": "JWT access token", "unknown": "not an m2m-auth credential"}
 AUTHENTICATORS = {"api_key": ApiKeyAuthentication, "personal_access_token": PersonalAccessTokenAuthentication}
 HINTS = {
     "malformed": "The checksum does not match: the value was mistyped or cut short. Copy it again, whole.",

@@ -34,7 +34,7 @@ def test_a_good_api_key_is_accepted_with_its_scopes(make_api_key):
     found = inspect(secret)
     assert found == {**found, "kind": "api_key", "public_id": key.public_id, "status": "active",
                      "scopes": ["orders:read"], "accepted": True, "reason": None}
-    assert "verdict:      accepted here" in inspect_text(secret)
+    assert "verdict:        accepted here" in inspect_text(secret)
 
 
 def test_revoked_key_says_so_and_what_to_do(make_api_key):

@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import OutputWrapper
 
-from ..inspection import LABELS, report
+from ..inspection import KIND_NAMES, report
 from .output import write_json
 from .verbs import verb
 
@@ -30,11 +30,11 @@ def inspect(options: dict, out: OutputWrapper) -> None:
     for name in ORDER:
         if found.get(name) not in (None, []):
             value = found[name]
-            shown = " ".join(value) if isinstance(value, list) else LABELS.get(value, value) if name == "kind" else value
-            out.write(f"{name.replace('_', ' ') + ':':<14}{shown}")
+            shown = " ".join(value) if isinstance(value, list) else KIND_NAMES.get(value, value) if name == "kind" else value
+            out.write(f"{name.replace('_', ' ') + ':':<16}{shown}")
     for name in ("header", "claims", "expected"):
         if name in found:
-            out.write(f"{name + ':':<14}{json.dumps(found[name], sort_keys=True)}")
-    out.write(f"{'verdict:':<14}" + ("accepted here" if found["accepted"] else f"refused: {found['reason']}"))
+            out.write(f"{name + ':':<16}{json.dumps(found[name], sort_keys=True)}")
+    out.write(f"{'verdict:':<16}" + ("accepted here" if found["accepted"] else f"refused: {found['reason']}"))
     if found["hint"]:
-        out.write(f"{'what to do:':<14}{found['hint']}")
+        out.write(f"{'what to do:':<16}{found['hint']}")
