@@ -96,7 +96,8 @@ class ClientCredentialsAuth(_AuthBase):
 
     async def async_token(self) -> str:
         """The current access token, fetched in a worker thread when needed."""
-        return self._fresh() or await asyncio.to_thread(self.token)
+        fresh = self._fresh()
+        return fresh if fresh is not None else await asyncio.to_thread(self.token)
 
     def invalidate(self, token: str | None = None) -> None:
         """Forget the cached token (only if it is still ``token``, when given)."""

@@ -57,7 +57,7 @@ def _secret_report(token: str, kind: str) -> dict[str, Any]:
         return verdict({"kind": kind}, "malformed")
     authenticator = AUTHENTICATORS[kind]()
     credential = authenticator.lookup(parsed.public_id)
-    found = {"kind": kind, "public_id": parsed.public_id}
+    found: dict[str, Any] = {"kind": kind, "public_id": parsed.public_id}
     if credential is None:
         return verdict(found, "unknown id")
     found.update(name=credential.name, status=credential.status, expires_at=iso(credential.expires_at),
@@ -73,7 +73,7 @@ def _client_secret_report(token: str) -> dict[str, Any]:
     if parsed is None:
         return verdict({"kind": "client_secret"}, "malformed")
     secret = ClientSecret.objects.select_related("application").filter(public_id=parsed.public_id).first()
-    found = {"kind": "client_secret", "public_id": parsed.public_id}
+    found: dict[str, Any] = {"kind": "client_secret", "public_id": parsed.public_id}
     if secret is None:
         return verdict(found, "unknown id")
     found.update(client_id=secret.application.client_id, status=secret.status, expires_at=iso(secret.expires_at))

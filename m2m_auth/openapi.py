@@ -42,7 +42,7 @@ def scope_alternatives(permission: Any, view: Any, method: str) -> Alternatives:
 
 
 def operation_scopes(auto_schema: Any) -> Alternatives:
-    needed = [frozenset()]
+    needed: Alternatives = [frozenset()]
     for permission in auto_schema.view.get_permissions():
         needed = [a | b for a, b in product(needed, scope_alternatives(permission, auto_schema.view, auto_schema.method))]
     return list(dict.fromkeys(needed))

@@ -23,12 +23,13 @@ def jwt_report(token: str) -> dict[str, Any]:
         header, claims = jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError as error:
         return verdict({"kind": "jwt"}, f"unreadable JWT: {error}", "Copy the whole token: three dot-separated parts.")
-    expected = {"issuer": expected_issuer(claims), "audiences": list(app_settings.JWT_AUDIENCE)}
+    issuer = expected_issuer(claims)
+    expected = {"issuer": issuer, "audiences": list(app_settings.JWT_AUDIENCE)}
     found = {"kind": "jwt", "public_id": claims.get("jti"), "header": header, "claims": claims,
              "expires_at": _moment(claims.get("exp")), "scopes": sorted(scopes_of(claims)) if _scope_ok(claims) else [],
              "expected": expected}
     try:
-        JWTAuthentication().verify(_Request(expected["issuer"]), token)
+        JWTAuthentication().verify(_Request(issuer), token)
     except InvalidToken as error:
         return verdict(found, str(error), hint_for(str(error), claims, expected))
     if "cnf" in claims:
