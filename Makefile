@@ -25,13 +25,15 @@ test: $(VENV)/.installed system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium, the mutual TLS test Debian's
-# nginx: install them when we can (root with apt), else those tests are skipped.
+# nginx, the fault-injection tests their own PostgreSQL and redis-server:
+# install them when we can (root with apt), else those tests are skipped.
 system-packages:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ]; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ] \
+		&& command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium, chromium-driver and nginx for the browser and mutual TLS tests"; \
-		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx >/dev/null; \
-	else echo "chromium, chromedriver or nginx missing: the browser or mutual TLS tests will be skipped"; fi
+		echo "Installing Debian's chromium, chromium-driver, nginx, postgresql and redis-server for the browser, mutual TLS and fault tests"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx postgresql redis-server >/dev/null; \
+	else echo "chromium, chromedriver, nginx, PostgreSQL or redis-server missing: the browser, mutual TLS or fault tests will be skipped"; fi
 
 clean:
 	rm -rf $(VENV) demo.sqlite3 .pytest_cache

@@ -3,12 +3,13 @@
 import pytest
 from django.db import DataError, IntegrityError, OperationalError
 
-from m2m_auth import crypto
 from m2m_auth.models import AuditEvent
 from m2m_auth.outages import is_outage
 
 from .oauth_helpers import basic, bearer, request_token
-from .outage_helpers import cache_down, database_down, forget_process_copies, service  # noqa: F401  (fixture)
+from .outage_helpers import (  # noqa: F401  (service is a fixture)
+    cache_down, database_down, forget_process_copies, service, wrong_secret,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,12 +98,6 @@ def test_both_down_a_jwt_is_a_503_not_accepted_unchecked(client, jwt):
     forget_process_copies()
     with cache_down(), database_down():
         assert_unavailable(client.get("/api/whoami/", **bearer(jwt)))
-
-
-def wrong_secret(token: str) -> str:
-    """Same kind and public id, checksum-valid, another random part."""
-    head = token[: -(crypto.RANDOM_LENGTH + crypto.CHECKSUM_LENGTH)] + "A" * crypto.RANDOM_LENGTH
-    return head + crypto.checksum(head)
 
 
 def test_a_wrong_key_or_pat_is_a_401_while_the_cache_is_down(client, make_api_key, make_pat):
