@@ -9,10 +9,10 @@ its metadata and JWKS alone.
 from __future__ import annotations
 
 import hmac
-import logging
 
 from rest_framework import exceptions
 
+from .. import audit, inputs, verification
 from ..app_settings import app_settings
 from ..authentication import INVALID, SecretAuthentication, bearer_token
 from ..outages import translated
@@ -20,8 +20,6 @@ from ..principals import AuthContext, MachinePrincipal, TokenUser
 from . import keys, mtls, revocation
 from .tokens import issuer
 from .verify import InvalidToken, looks_like_jwt, scopes_of, verify_access_token
-
-logger = logging.getLogger("m2m_auth.authentication")
 
 
 class JWTAuthentication(SecretAuthentication):
@@ -39,7 +37,9 @@ class JWTAuthentication(SecretAuthentication):
             self.check_binding(request, claims)
         except InvalidToken as error:
             request._m2m_auth_rejected = True
-            logger.debug("rejected JWT: %s", error)
+            claims = inputs.jose_part(token, 1) or {}
+            verification.log_refusal(self.kind, inputs.loggable(claims.get("jti")), audit.client_address(request),
+                                     str(error))
             raise exceptions.AuthenticationFailed(INVALID) from None
         return self.principal(claims), self.context(claims)
 
