@@ -84,9 +84,10 @@ def reserve(client_id: str | None, address: str | None) -> Attempt:
 
 def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]:
     source = _address_block(address)
+    per_client = app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT
     limits = [(f"m2m_auth:rl:address:{_digest(source)}", app_settings.CLIENT_AUTH_FAILURES_PER_ADDRESS)]
     if client_id:
-        limits.append((f"m2m_auth:rl:client:{_digest(client_id, source)}", app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT))
+        limits.append((f"m2m_auth:rl:client:{_digest(client_id, source)}", per_client))
     return [(prefix, int(limit)) for prefix, limit in limits if limit]
 
 
