@@ -78,8 +78,16 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'demo.sqlite3'}")}
 
+# A database or cache that is down, or frozen, must cost a request seconds,
+# not a worker: m2m_auth answers 503 once these give up (docs/outages.md).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c statement_timeout=10s")
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
 if env.str("REDIS_URL", default=""):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL"),
+                          "OPTIONS": REDIS_TIMEOUTS}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "m2m_auth_cache"}}
 

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "FAILED_AUTH_AUDIT_INTERVAL": 60,
     # Cache alias used to coalesce audit records.
     "CACHE": "default",
+    # ``m2m prune`` deletes audit events older than this many seconds (None: keep them all).
+    "AUDIT_RETENTION": 365 * DAY,
     "API_KEY_DEFAULT_LIFETIME": None,
     "PAT_DEFAULT_LIFETIME": 30 * DAY,
     "PAT_MAX_LIFETIME": 366 * DAY,
@@ -78,9 +80,6 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_AUTH_FAILURE_WINDOW": 60,
 }
 
-KIND_CODES = {"api_key": "ak", "personal_access_token": "pat", "client_secret": "cs"}
-
-
 class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
@@ -88,8 +87,10 @@ class AppSettings:
         return user_settings().get(name, DEFAULTS[name])
 
     def prefix(self, kind: str) -> str:
-        """The typed prefix of a secret kind, e.g. ``m2m_ak_``."""
-        return f"{self.VENDOR}_{KIND_CODES[kind]}_"
+        """The typed prefix of a secret kind, e.g. ``m2m_ak_`` (see ``hashing.prefix``)."""
+        from . import hashing  # hashing reads these settings
+
+        return hashing.prefix(kind)
 
     def current_pepper(self) -> bytes:
         if self.PEPPER:
