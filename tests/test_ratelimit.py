@@ -9,6 +9,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, connections
 
+from m2m_auth import outages
 from m2m_auth.oauth import ratelimit
 
 CLIENT, ADDRESS = "m2m_client_abc", "198.51.100.7"
@@ -86,7 +87,8 @@ def stored_key_names() -> list[str]:
     return [name.decode() for name in cache._cache.get_client().keys("*")]  # RedisCache
 
 
-def test_without_a_working_cache_limits_are_kept_per_process(settings, caplog):
+def test_without_a_working_cache_limits_are_kept_per_process(settings, caplog, monkeypatch):
+    monkeypatch.setattr(outages, "_warned_at", {})
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}}
     assert [fail_once() for _ in range(10)] == [None] * 10
