@@ -128,7 +128,8 @@ M2M_AUTH = {
     # The reverse proxies whose X-Forwarded-For names the client (rate limits,
     # audit log, last use) and who may forward client certificates (mutual TLS).
     # M2M_AUTH_MTLS_TRUSTED_PROXIES is the variable's former name.
-    "TRUSTED_PROXIES": env.list("M2M_AUTH_TRUSTED_PROXIES", default=env.list("M2M_AUTH_MTLS_TRUSTED_PROXIES", default=[])),
+    "TRUSTED_PROXIES": env.list("M2M_AUTH_TRUSTED_PROXIES", default=env.list("M2M_AUTH_MTLS_TRUSTED_PROXIES",
+                                                                             default=[])),
     "FORWARDED_HEADER": env.str("M2M_AUTH_FORWARDED_HEADER", default="X-Forwarded-For"),
     # Mutual TLS behind nginx (see the README): the client certificate
     # header's format, and the CA for tls_client_auth.
