@@ -10,7 +10,7 @@ class M2MAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import cache_check, checks  # noqa: F401  (registers the system checks)
         from .oauth import checks as oauth_checks  # noqa: F401
 
         if find_spec("drf_spectacular") is not None:

@@ -44,9 +44,9 @@ def check_settings(app_configs=None, **kwargs):
 
 
 DURATIONS = ("LAST_USED_INTERVAL", "FAILED_AUTH_AUDIT_INTERVAL", "PAT_DEFAULT_LIFETIME", "PAT_MAX_LIFETIME",
-             "API_KEY_DEFAULT_LIFETIME", "CLIENT_SECRET_LIFETIME")
-# None means "never expires" for these.
-NULLABLE_DURATIONS = ("API_KEY_DEFAULT_LIFETIME", "CLIENT_SECRET_LIFETIME")
+             "API_KEY_DEFAULT_LIFETIME", "CLIENT_SECRET_LIFETIME", "AUDIT_RETENTION")
+# None means "never expires" (or "kept for ever") for these.
+NULLABLE_DURATIONS = ("API_KEY_DEFAULT_LIFETIME", "CLIENT_SECRET_LIFETIME", "AUDIT_RETENTION")
 
 
 def _check_durations(raw):
@@ -56,7 +56,7 @@ def _check_durations(raw):
         if value is None and name in NULLABLE_DURATIONS:
             continue
         if not isinstance(value, Number) or isinstance(value, bool) or not 0 <= value <= longest:
-            none = " or None (no expiry)" if name in NULLABLE_DURATIONS else ""
+            none = " or None" if name in NULLABLE_DURATIONS else ""
             yield Error(f"M2M_AUTH[{name!r}] must be a number of seconds from 0 to {longest:.0f}{none}; "
                         f"it is {value!r}.", hint=f"e.g. {DEFAULTS['PAT_DEFAULT_LIFETIME']} for "
                         f"{describe(DEFAULTS['PAT_DEFAULT_LIFETIME'])}", id="m2m_auth.E005")

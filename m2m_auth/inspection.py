@@ -2,8 +2,10 @@
 
 For an operator, not for the request path: the 401 answer stays the same for
 every reason (no oracle), while this says which check fails and what to do.
-Read-only: no audit row, no last-used write. The report never holds the
-secret, only its kind, public id and what the database and settings say.
+It runs the request path's own verification, asked not to count this as a
+use: no last-used write, no audit row (a refusal is logged, as always). The
+report never holds the secret, only its kind, public id and what the
+database and settings say.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from . import hashing
+from . import hashing, verification
 from .app_settings import app_settings
 from .authentication import ApiKeyAuthentication, PersonalAccessTokenAuthentication
 from .cli.output import iso
-from .models import ClientSecret
 
 LABELS = {"api_key": "API key", "personal_access_token": "personal access token", "client_secret": "client secret"}
 KIND_NAMES = {**LABELS, "jwt": "JWT access token", "unknown": "not an m2m-auth credential"}
@@ -30,7 +31,7 @@ HINTS = {
     "expired": "Issue a new one (or, for an API key, roll it: m2m apikey roll ID).",
     "user inactive": "The token's user is inactive: reactivate the user or issue a token for another.",
     "application disabled": "The key's application is disabled: it and its keys are refused.",
-    "client secret": "Accepted at the token endpoint only. A client secret is not sent to APIs: exchange it at the token endpoint for an access token.",
+    "client secret": "Good at the token endpoint only: APIs take the access token it is exchanged for there.",
 }
 
 
@@ -38,10 +39,8 @@ def report(token: str) -> dict[str, Any]:
     """What this site makes of a credential, as a JSON-ready dict (never the secret)."""
     token = token.strip().removeprefix("Bearer ").strip()
     kind = hashing.kind_of(token)
-    if kind in AUTHENTICATORS:
+    if kind is not None:
         return _secret_report(token, kind)
-    if kind == "client_secret":
-        return _client_secret_report(token)
     if token.startswith("eyJ"):
         from .oauth.inspection import jwt_report
 
@@ -52,37 +51,27 @@ def report(token: str) -> dict[str, Any]:
 
 
 def _secret_report(token: str, kind: str) -> dict[str, Any]:
-    parsed = hashing.parse(token, kind)
-    if parsed is None:
-        return verdict({"kind": kind}, "malformed")
-    authenticator = AUTHENTICATORS[kind]()
-    credential = authenticator.lookup(parsed.public_id)
-    found: dict[str, Any] = {"kind": kind, "public_id": parsed.public_id}
-    if credential is None:
-        return verdict(found, "unknown id")
-    found.update(name=credential.name, status=credential.status, expires_at=iso(credential.expires_at),
-                 scopes=sorted(authenticator.context(credential).scopes), revoke_reason=credential.revoke_reason or None)
-    if not hashing.matches(parsed.token, credential.secret_hash):
-        return verdict(found, "wrong secret")
-    reason = authenticator.refusal(credential) or not_configured(type(authenticator))
-    return verdict(found, reason)
+    """The verdict of the request path's own verification (``use=False``: nothing is written)."""
+    checked = verification.verify(kind, token, None, use=False)
+    found: dict[str, Any] = {"kind": kind, "public_id": checked.public_id}
+    credential = checked.credential
+    if credential is None and checked.reason not in ("malformed", "unknown id"):
+        credential = verification.FINDERS[kind](checked.public_id)
+    if credential is not None:
+        found.update(_details(kind, credential))
+    if checked.reason is not None:
+        return verdict(found, checked.reason)
+    if kind == "client_secret":
+        return verdict(found, None, HINTS["client secret"])
+    return verdict(found, not_configured(AUTHENTICATORS[kind]))
 
 
-def _client_secret_report(token: str) -> dict[str, Any]:
-    parsed = hashing.parse(token, "client_secret")
-    if parsed is None:
-        return verdict({"kind": "client_secret"}, "malformed")
-    secret = ClientSecret.objects.select_related("application").filter(public_id=parsed.public_id).first()
-    found: dict[str, Any] = {"kind": "client_secret", "public_id": parsed.public_id}
-    if secret is None:
-        return verdict(found, "unknown id")
-    found.update(client_id=secret.application.client_id, status=secret.status, expires_at=iso(secret.expires_at))
-    if not hashing.matches(parsed.token, secret.secret_hash):
-        return verdict(found, "wrong secret")
-    refusal = secret.status if secret.status != "active" else None
-    if not secret.application.is_active:
-        refusal = "application disabled"
-    return verdict(found, refusal, None if refusal else HINTS["client secret"])
+def _details(kind: str, credential: Any) -> dict[str, Any]:
+    details = {"name": getattr(credential, "name", None), "status": credential.status,
+               "expires_at": iso(credential.expires_at), "revoke_reason": credential.revoke_reason or None}
+    if kind == "client_secret":
+        return {**details, "client_id": credential.application.client_id}
+    return {**details, "scopes": sorted(AUTHENTICATORS[kind]().context(credential).scopes)}
 
 
 def not_configured(authentication: type) -> str | None:
