@@ -41,7 +41,7 @@ from urllib.parse import quote_plus, urlencode
 try:
     import httpx
 except ImportError:  # requests or plain urllib only
-    httpx = None
+    httpx = None  # type: ignore[assignment]
 
 __all__ = ["ClientCredentialsAuth", "TokenError"]
 

@@ -55,7 +55,7 @@ def _secret_report(token: str, kind: str) -> dict[str, Any]:
     checked = verification.verify(kind, token, None, use=False)
     found: dict[str, Any] = {"kind": kind, "public_id": checked.public_id}
     credential = checked.credential
-    if credential is None and checked.reason not in ("malformed", "unknown id"):
+    if credential is None and checked.public_id is not None and checked.reason != "unknown id":
         credential = verification.FINDERS[kind](checked.public_id)
     if credential is not None:
         found.update(_details(kind, credential))

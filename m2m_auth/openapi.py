@@ -32,13 +32,16 @@ def scope_alternatives(permission: Any, view: Any, method: str) -> Alternatives:
     """Scope sets any one of which satisfies the permission (``[frozenset()]``: no scope needed)."""
     if isinstance(permission, HasScopes):
         return [frozenset(permission.required_for(view, method) or ())]
-    if isinstance(permission, AND):
-        left, right = (scope_alternatives(op, view, method) for op in (permission.op1, permission.op2))
-        return [a | b for a, b in product(left, right)]
-    if isinstance(permission, OR):
-        return [*scope_alternatives(permission.op1, view, method), *scope_alternatives(permission.op2, view, method)]
+    if isinstance(permission, (AND, OR)):
+        left, right = (scope_alternatives(operand, view, method) for operand in _operands(permission))
+        return [a | b for a, b in product(left, right)] if isinstance(permission, AND) else [*left, *right]
     # NOT and permissions that know nothing of scopes add no scope requirement.
     return [frozenset()]
+
+
+def _operands(permission: Any) -> tuple[Any, Any]:
+    # DRF's composed permissions keep their operands as op1 and op2 (the stubs do not declare them).
+    return getattr(permission, "op1"), getattr(permission, "op2")
 
 
 def operation_scopes(auto_schema: Any) -> Alternatives:
