@@ -102,18 +102,14 @@ EXPECTED = {
 
 
 def _check_types(raw):
-    """The settings no other check reads: right type, or an error naming it (E030)."""
+    """The settings no other check reads: right type, or an error naming it (E040)."""
     for name, (valid, what) in EXPECTED.items():
         value = raw.get(name, DEFAULTS[name])
         if not valid(value):
-            yield Error(f"M2M_AUTH[{name!r}] must be {what}; it is {value!r}.", id="m2m_auth.E030")
-    alias = raw.get("CACHE", DEFAULTS["CACHE"])
-    if isinstance(alias, str) and alias not in getattr(settings, "CACHES", {"default": {}}):
-        yield Error(f"M2M_AUTH['CACHE'] names the cache {alias!r}, which CACHES does not define.",
-                    hint=f"One of: {', '.join(sorted(getattr(settings, 'CACHES', {})))}.", id="m2m_auth.E030")
+            yield Error(f"M2M_AUTH[{name!r}] must be {what}; it is {value!r}.", id="m2m_auth.E040")
     header = raw.get("MTLS_CERT_HEADER", DEFAULTS["MTLS_CERT_HEADER"])
     if not isinstance(header, str) or not HEADER.fullmatch(header):
-        yield Error("M2M_AUTH['MTLS_CERT_HEADER'] must be a header name.", hint="e.g. 'Client-Cert'", id="m2m_auth.E030")
+        yield Error("M2M_AUTH['MTLS_CERT_HEADER'] must be a header name.", hint="e.g. 'Client-Cert'", id="m2m_auth.E040")
 
 
 REQUIRED_APPS = {
@@ -126,11 +122,11 @@ def check_installed_apps(app_configs=None, **kwargs):
     """Apps m2m_auth needs beside it; reported before the URL checks would fail on them."""
     errors = [
         Error(f"{app!r} is missing from INSTALLED_APPS: {why}.",
-              hint=f'INSTALLED_APPS = [..., "rest_framework", "{app}", "m2m_auth"]', id="m2m_auth.E031")
+              hint=f'INSTALLED_APPS = [..., "rest_framework", "{app}", "m2m_auth"]', id="m2m_auth.E041")
         for app, why in REQUIRED_APPS.items() if not apps.is_installed(app)
     ]
     if not apps.is_installed("rest_framework"):
         errors.append(Warning(
             "'rest_framework' is missing from INSTALLED_APPS: DRF's browsable API cannot render its pages.",
-            hint='INSTALLED_APPS = [..., "rest_framework", "oauth2_provider", "m2m_auth"]', id="m2m_auth.W030"))
+            hint='INSTALLED_APPS = [..., "rest_framework", "oauth2_provider", "m2m_auth"]', id="m2m_auth.W040"))
     return errors

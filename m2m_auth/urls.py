@@ -16,7 +16,7 @@ urlpatterns = [
 ]
 
 # Without django-oauth-toolkit installed its views cannot even be imported; the
-# system check m2m_auth.E031 says what to add instead of a RuntimeError here.
+# system check m2m_auth.E041 says what to add instead of a RuntimeError here.
 if apps.is_installed("oauth2_provider"):
     from .oauth import views
 
