@@ -100,10 +100,14 @@ class ApplicationAdmin(IssuingAdmin, ObjectButtonsMixin, AuditedAdmin):
     def issue(self, request, form):
         data = form.cleaned_data
         certificates = [data["add_certificate"].encode()] if data["add_certificate"] else []
-        return registration.register_application(
+        application, secret = registration.register_application(
             data["name"], roles=[r.name for r in data["roles"]], with_secret=data["with_secret"], jwks=data["jwks"],
             tls_subject_dn=data["tls_subject_dn"], tls_san=data["tls_san"], certificates=certificates,
             actor=actor(request), address=audit.client_address(request))
+        warning = registration.scopeless_warning(application)
+        if warning:
+            self.message_user(request, _("%s: give it a role.") % warning, messages.WARNING)
+        return application, secret
 
     def issued_facts(self, obj) -> list[tuple]:
         secret = obj.secrets.first()

@@ -61,6 +61,9 @@ def create(options: dict, out: OutputWrapper) -> None:
         options["name"], roles=options["roles"], with_secret=not options["no_secret"], jwks=jwks,
         tls_subject_dn=tls.get("subject_dn"), tls_san=tls.get("san"), certificates=tls.get("certificates", ()),
         actor=ACTOR)
+    warning = registration.scopeless_warning(app)
+    if warning:
+        options["stderr"].write(f"Warning: {warning}; give it one: m2m app update {app.client_id} --add-role ROLE")
     record = {"id": str(app.pk), "name": app.name, "client_id": app.client_id, "client_secret": secret}
     sentence = f"Created application {app.name!r} (id {app.pk}, client id {app.client_id})."
     if secret is not None:
