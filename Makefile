@@ -29,10 +29,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,dev]" $(if $(PIP_EXTRA),"$(PIP_EXTRA)")
 	touch $@
 
-# The wheel and the sdist, built in an isolated environment, checked as PyPI would.
+# The wheels and sdists of m2m-auth and of the client alone (clients/python),
+# built in isolated environments, checked as PyPI would.
 dist: $(VENV)/.installed-dev
-	rm -rf dist build
+	rm -rf dist build clients/python/build
 	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m build --outdir dist clients/python
 	$(BIN)/twine check --strict dist/*
 
 typecheck: $(VENV)/.installed-dev

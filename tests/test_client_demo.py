@@ -12,6 +12,7 @@ import httpx
 import pytest
 import requests
 
+import m2m_auth
 from m2m_auth import issuing, rbac
 from m2m_auth.client import ClientCredentialsAuth
 
@@ -56,6 +57,7 @@ def test_client_distribution_needs_only_the_standard_library(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=300)
     wheel = next(tmp_path.glob("m2m_auth_client-*.whl"))
+    assert wheel.name.startswith(f"m2m_auth_client-{m2m_auth.__version__}-")  # one version for both
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(tmp_path / "installed")
         shipped = archive.read("m2m_auth_client.py")
