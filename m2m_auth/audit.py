@@ -54,12 +54,14 @@ def failed_authentication(kind: str, ident: str | None, address: str | None, rea
     """Record a rejected credential (a public id) or client (a client id), at most once per interval.
 
     Coalesced through the cache so that a flood of bad requests cannot turn
-    into a flood of database writes; the cache key is hashed. An ident that
-    is not a public id or a client id (a malformed token, a swapped secret)
-    is not recorded: it may be a secret.
+    into a flood of database writes; the cache key is hashed. A malformed
+    token (no ident) is not recorded; an ident that is neither a public id
+    nor a client id (a swapped secret, say) is recorded as "-": it may be a secret.
     """
-    if inputs.public_id(ident) is None and inputs.client_id(ident) is None:
+    if ident is None:
         return
+    if inputs.public_id(ident) is None and inputs.client_id(ident) is None:
+        ident = "-"
     interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
     gate = inputs.cache_key("failed", kind, ident, address)
     if interval and not caches[app_settings.CACHE].add(gate, 1, timeout=interval):
