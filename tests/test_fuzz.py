@@ -12,6 +12,7 @@ see each other's writes. Every failing example found is kept in
 from __future__ import annotations
 
 import json
+import os
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
@@ -30,8 +31,9 @@ from . import hostile
 from .oauth_helpers import basic, request_token
 
 pytestmark = pytest.mark.django_db
+# ~2,000 requests in about a minute; M2M_FUZZ_EXAMPLES=2000 for a deeper run by hand.
 EXAMPLES = settings(
-    max_examples=150, deadline=None, database=None,
+    max_examples=int(os.environ.get("M2M_FUZZ_EXAMPLES", 200)), deadline=None, database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 OAUTH = ["/oauth/token", "/oauth/introspect", "/oauth/revoke"]
@@ -39,7 +41,7 @@ PAGES = ["/.well-known/oauth-authorization-server", "/.well-known/jwks.json", "/
          "/api/whoami/", *OAUTH]
 FORM_FIELDS = ["grant_type", "client_id", "client_secret", "scope", "resource", "token", "token_type_hint",
                "subject_token", "subject_token_type", "client_assertion", "client_assertion_type", "name", "scopes",
-               "expires_in"]
+               "lifetime", "item", "quantity"]
 
 
 @pytest.fixture
@@ -50,7 +52,8 @@ def world(client, make_role, make_api_key, make_pat, settings):
     app, secret = issuing.create_application("fuzzed", roles=[role.name])
     pat_obj, pat = make_pat(scopes=["orders:read"])
     jwt = request_token(client, app, secret).json()["access_token"]
-    return SimpleNamespace(app=app, secret=secret, key=make_api_key()[1], pat=pat, user=pat_obj.user, jwt=jwt)
+    key = make_api_key(scopes=["orders:read", "orders:write"])[1]
+    return SimpleNamespace(app=app, secret=secret, key=key, pat=pat, user=pat_obj.user, jwt=jwt)
 
 
 def send(client, method: str, path: str, **kwargs):
@@ -168,3 +171,12 @@ def test_self_service_revoke_path(client, world, public_id):
     if public_id.strip("/.") == "" or "/" in public_id:
         public_id = f"x{public_id}".replace("/", "")
     send(client, "POST", f"/account/tokens/{quote(public_id, safe='')}/revoke/")
+
+
+@EXAMPLES
+@given(data=st.data())
+def test_self_service_token_creation(client, world, data):
+    client.force_login(world.user)
+    fields = [("name", data.draw(hostile.texts)), ("lifetime", data.draw(st.sampled_from(["30", "90"]) | hostile.texts))]
+    fields += [("scopes", scope) for scope in data.draw(st.lists(st.just("orders:read") | hostile.texts, max_size=3))]
+    send(client, "POST", "/account/tokens/", **form(fields))
