@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.core.cache import caches
 from django.db import models
 
 from . import inputs
+from .addresses import client_address  # noqa: F401  (callers name it audit.client_address)
 from .app_settings import app_settings
 from .models import AuditEvent
 
-TARGET_KINDS = {
-    "ApiKey": "api_key",
-    "PersonalAccessToken": "personal_access_token",
-    "Application": "application",
-    "ClientSecret": "client_secret",
-    "ApiResource": "api_resource",
-    "Role": "role",
-}
-
-
-def client_address(request: Any) -> str | None:
-    """The peer address of a request, if it is a valid IP address."""
-    return client_address_of(getattr(request, "META", {}).get("REMOTE_ADDR", ""))
-
-
-def client_address_of(raw: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
-
 
 def target_of(obj: models.Model) -> tuple[str, str]:
-    kind = TARGET_KINDS.get(type(obj).__name__, type(obj)._meta.model_name)
+    kind = getattr(type(obj), "object_kind", type(obj)._meta.model_name)
     for attribute in ("public_id", "client_id", "identifier", "kid", "scope", "name"):
         ident = getattr(obj, attribute, None)
         if ident:

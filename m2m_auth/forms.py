@@ -110,6 +110,19 @@ class ApplicationIssueForm(forms.Form):
         self.fields["roles"].queryset = Role.objects.filter(kind=Role.Kind.MACHINE)
 
 
+class PersonalAccessTokenChangeForm(forms.ModelForm):
+    """A token edited in the admin keeps to the creation rule: scopes its user holds."""
+
+    def clean_scopes(self):
+        from .rbac import scopes_not_held
+
+        scopes = self.cleaned_data["scopes"]
+        not_held = scopes_not_held(self.instance.user, [permission.scope for permission in scopes])
+        if not_held:
+            raise forms.ValidationError(_("The user does not hold scope: %s.") % ", ".join(not_held))
+        return scopes
+
+
 class ApplicationChangeForm(forms.ModelForm):
     """An application's registered keys, subjects and certificates, validated."""
 

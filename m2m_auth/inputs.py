@@ -22,8 +22,7 @@ import json
 import re
 from urllib.parse import unquote_plus
 
-from . import crypto
-from .app_settings import KIND_CODES, app_settings
+from . import crypto, hashing
 
 MAX_BASIC_CREDENTIALS = 1024  # base64 of a client id and a secret: ~150 characters
 MAX_JOSE_LENGTH = 8192  # a compact JWS: access tokens and client assertions
@@ -42,7 +41,7 @@ def public_id(value: object) -> str | None:
 
 def looks_like_secret(value: str) -> bool:
     """Holds any secret prefix (``m2m_ak_``, ``m2m_pat_``, ``m2m_cs_``) anywhere."""
-    return any(app_settings.prefix(kind) in value for kind in KIND_CODES)
+    return any(typed in value for typed in hashing.prefixes().values())
 
 
 def loggable(value: object) -> str:

@@ -29,11 +29,8 @@ def touch(credential: SecretCredential, address: str | None) -> bool:
         last_used_at=now, last_used_from=address
     )
     if updated:
-        count_use(USAGE_KINDS[type(credential).__name__], credential.public_id, now.date())
+        count_use(credential.object_kind, credential.public_id, now.date())
     return bool(updated)
-
-
-USAGE_KINDS = {"ApiKey": "api_key", "PersonalAccessToken": "personal_access_token", "ClientSecret": "client_secret"}
 
 
 def count_use(kind: str, public_id: str, day) -> None:

@@ -22,7 +22,7 @@ def ca():
 def mtls_settings(settings, ca, tmp_path):
     ca_file = tmp_path / "ca.pem"
     ca_file.write_bytes(ca.pem)
-    settings.M2M_AUTH = {**settings.M2M_AUTH, "MTLS_TRUSTED_PROXIES": [f"{PROXY}/32"], "MTLS_CA_FILE": str(ca_file)}
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "TRUSTED_PROXIES": [f"{PROXY}/32"], "MTLS_CA_FILE": str(ca_file)}
     mtls.trusted_store.cache_clear()
     return settings
 
@@ -294,7 +294,7 @@ def test_admin_refuses_bad_registrations(admin_client, service, field, value, me
     assert response.status_code == 200 and message in response.content.decode()
 
 
-@pytest.mark.parametrize("overrides", [{"MTLS_CA_FILE": __file__}, {"MTLS_TRUSTED_PROXIES": ["not-a-network"]}])
+@pytest.mark.parametrize("overrides", [{"MTLS_CA_FILE": __file__}, {"TRUSTED_PROXIES": ["not-a-network"]}])
 def test_a_broken_mtls_setting_fails_closed_not_500(client, mtls_settings, ca, service, overrides):
     app, _ = service
     good = certs.issue(ca, "billing")

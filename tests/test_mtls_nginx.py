@@ -48,6 +48,7 @@ http {{
             proxy_bind {proxy_address};
             proxy_set_header Host $http_host;
             proxy_set_header Client-Cert $ssl_client_escaped_cert;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         }}
     }}
 }}
@@ -87,7 +88,7 @@ class Stack:
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "demo_project.settings", "REDIS_URL": "",
             "DATABASE_URL": f"sqlite:///{directory}/demo.sqlite3", "M2M_AUTH_ISSUER": self.url,
-            "M2M_AUTH_MTLS_TRUSTED_PROXIES": f"{PROXY_ADDRESS}/32", "M2M_AUTH_MTLS_CERT_HEADER_FORMAT": "nginx",
+            "M2M_AUTH_TRUSTED_PROXIES": f"{PROXY_ADDRESS}/32", "M2M_AUTH_MTLS_CERT_HEADER_FORMAT": "nginx",
             "M2M_AUTH_MTLS_CA_FILE": str(self.ca_file), "DEBUG": "false",
         }
         self.processes = []

@@ -13,19 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from .. import audit, hashing, revoking
-from ..app_settings import app_settings
 from ..exceptions import M2MAuthError
 from ..forms import RevokeForm
-
-KINDS = {"ApiKey": "api_key", "PersonalAccessToken": "personal_access_token", "ClientSecret": "client_secret"}
-
 
 def actor(request) -> str:
     return f"admin:{request.user.get_username()}"
 
 
 def masked(obj) -> str:
-    return f"{app_settings.prefix(KINDS[type(obj).__name__])}{obj.public_id}_…"
+    return f"{hashing.prefix(obj.object_kind)}{obj.public_id}_…"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -38,7 +34,7 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "expiring":
-            return queryset.expiring_within(timedelta(days=7))
+            return queryset.expiring(timedelta(days=7))
         if self.value() in ("active", "expired", "revoked"):
             return getattr(queryset, self.value())()
         return queryset
@@ -139,7 +135,7 @@ class SecretCredentialAdmin(AuditedAdmin):
     def usage(self, obj):
         from .usage import usage_chart
 
-        return usage_chart(KINDS[type(obj).__name__], obj.public_id)
+        return usage_chart(obj.object_kind, obj.public_id)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and not (obj is not None and obj.is_revoked)

@@ -10,7 +10,13 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit, issuing, revoking
-from ..forms import ApiKeyIssueForm, ApplicationChangeForm, ApplicationIssueForm, PersonalAccessTokenIssueForm
+from ..forms import (
+    ApiKeyIssueForm,
+    ApplicationChangeForm,
+    ApplicationIssueForm,
+    PersonalAccessTokenChangeForm,
+    PersonalAccessTokenIssueForm,
+)
 from ..models import ApiKey, Application, ClientSecret, PersonalAccessToken, SigningKey
 from ..oauth import clients, keys
 from .base import AuditedAdmin, IssuingAdmin, ReadOnlyAdmin, SecretCredentialAdmin, actor, masked, secret_page
@@ -43,6 +49,7 @@ class PersonalAccessTokenAdmin(IssuingAdmin, SecretCredentialAdmin):
     list_select_related = ["user"]
     readonly_fields = [*SecretCredentialAdmin.readonly_fields, "user"]
     issue_form = PersonalAccessTokenIssueForm
+    form = PersonalAccessTokenChangeForm
     submit_label = _("Issue token")
 
     def issue(self, request, form):

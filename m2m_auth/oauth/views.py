@@ -46,19 +46,19 @@ class TokenView(OAuthLibMixin, Endpoint):
         return cls.server_class(cls.validator_class())
 
     def post(self, request):
-        address = audit.client_address(request)
-        claimed = client_auth.claimed_client_id(request.META.get("HTTP_AUTHORIZATION", ""), request.POST.dict())
-        wait = ratelimit.retry_after(claimed, address)
-        if wait:
-            return too_many_failures(wait)
         repeated = [key for key, values in request.POST.lists() if len(values) > 1 and key != "resource"]
         if repeated:
             return oauth_error("invalid_request", f"Repeated parameter: {', '.join(sorted(repeated))}.")
-        _, headers, body, status = self.create_token_response(request)
-        if status == 401:
-            ratelimit.record_failure(claimed, address)
-            audit.failed_authentication("client", claimed or "-", address, "token endpoint")
-            return invalid_client()
+        address = audit.client_address(request)
+        claimed = client_auth.claimed_client_id(request.META.get("HTTP_AUTHORIZATION", ""), request.POST.dict())
+        with ratelimit.limited(claimed, address) as attempt:
+            if attempt.retry_after:
+                return too_many_failures(attempt.retry_after)
+            _, headers, body, status = self.create_token_response(request)
+            if status == 401:
+                attempt.fail()
+                audit.failed_authentication("client", claimed or "-", address, "token endpoint")
+                return invalid_client()
         response = HttpResponse(body, status=status, content_type="application/json")
         for name, value in {**headers, **NO_STORE}.items():
             response[name] = value
