@@ -17,17 +17,17 @@ from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.core.cache import caches
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from m2m_auth import issuing
-from m2m_auth.app_settings import app_settings
+from m2m_auth import hashing, issuing
 from m2m_auth.oauth import client_auth
 from m2m_auth.oauth.exchange import PAT_TOKEN_TYPE
 from m2m_auth.oauth.validator import TOKEN_EXCHANGE
 
-from . import hostile
+from . import certs, hostile
 from .oauth_helpers import basic, request_token
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,7 @@ EXAMPLES = settings(
     max_examples=int(os.environ.get("M2M_FUZZ_EXAMPLES", 200)), deadline=None, database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+CERTIFICATE = certs.self_signed("fuzzer")
 OAUTH = ["/oauth/token", "/oauth/introspect", "/oauth/revoke"]
 PAGES = ["/.well-known/oauth-authorization-server", "/.well-known/jwks.json", "/account/tokens/", "/api/orders/",
          "/api/whoami/", *OAUTH]
@@ -46,8 +47,8 @@ FORM_FIELDS = ["grant_type", "client_id", "client_secret", "scope", "resource", 
 
 @pytest.fixture
 def world(client, make_role, make_api_key, make_pat, settings):
-    settings.M2M_AUTH = {**settings.M2M_AUTH, "CLIENT_AUTH_FAILURES_PER_CLIENT": 10**9,
-                         "CLIENT_AUTH_FAILURES_PER_ADDRESS": 10**9}
+    # The test client is a trusted proxy, so forwarded addresses and certificates are read too.
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "TRUSTED_PROXIES": ["127.0.0.1/32"]}
     role = make_role(["orders:read", "orders:write", "m2m:introspect"], kind="machine")
     app, secret = issuing.create_application("fuzzed", roles=[role.name])
     pat_obj, pat = make_pat(scopes=["orders:read"])
@@ -57,7 +58,8 @@ def world(client, make_role, make_api_key, make_pat, settings):
 
 
 def send(client, method: str, path: str, **kwargs):
-    """One request in a savepoint that is rolled back; any 5xx fails the example."""
+    """One request in a savepoint that is rolled back, with empty caches (no rate limit left over); no 5xx."""
+    caches["default"].clear()
     with transaction.atomic():
         response = client.generic(method, path, **kwargs)
         transaction.set_rollback(True)
@@ -73,9 +75,9 @@ def form(fields: dict) -> dict:
 
 def any_token(world) -> st.SearchStrategy[str]:
     return st.one_of(
-        hostile.secrets_of(world.key, app_settings.prefix("api_key")),
-        hostile.secrets_of(world.pat, app_settings.prefix("personal_access_token")),
-        hostile.secrets_of(world.secret, app_settings.prefix("client_secret")),
+        hostile.secrets_of(world.key, hashing.prefix("api_key")),
+        hostile.secrets_of(world.pat, hashing.prefix("personal_access_token")),
+        hostile.secrets_of(world.secret, hashing.prefix("client_secret")),
         hostile.near_misses(world.jwt), hostile.jwt_like,
     )
 
@@ -83,7 +85,7 @@ def any_token(world) -> st.SearchStrategy[str]:
 def client_authentication(world) -> st.SearchStrategy[tuple[dict, dict]]:
     """(headers, form fields) for any way of presenting a client, right or wrong."""
     ids = hostile.client_ids(world.app.client_id, world.secret)
-    secrets = hostile.secrets_of(world.secret, app_settings.prefix("client_secret"))
+    secrets = hostile.secrets_of(world.secret, hashing.prefix("client_secret"))
     return st.one_of(
         st.just((basic(world.app.client_id, world.secret), {})),
         hostile.basic_authorization(ids, secrets).map(lambda value: ({"HTTP_AUTHORIZATION": value}, {})),
@@ -101,10 +103,14 @@ def test_token_endpoint(client, world, data):
     grant = data.draw(st.sampled_from(["client_credentials", TOKEN_EXCHANGE]) | hostile.texts)
     extra = data.draw(st.fixed_dictionaries({}, optional={
         "scope": hostile.scope_values, "resource": hostile.texts | st.just("https://api.demo.local"),
-        "subject_token": hostile.secrets_of(world.pat, app_settings.prefix("personal_access_token")),
+        "subject_token": hostile.secrets_of(world.pat, hashing.prefix("personal_access_token")),
         "subject_token_type": st.just(PAT_TOKEN_TYPE) | hostile.texts,
     }))
-    send(client, "POST", "/oauth/token", **form({"grant_type": grant, **fields, **extra}), **headers)
+    forwarded = data.draw(st.fixed_dictionaries({}, optional={
+        "HTTP_CLIENT_CERT": st.just(CERTIFICATE.rfc9440()) | hostile.header_values,
+        "HTTP_X_FORWARDED_FOR": hostile.header_values,
+    }))
+    send(client, "POST", "/oauth/token", **form({"grant_type": grant, **fields, **extra}), **headers, **forwarded)
 
 
 @EXAMPLES
@@ -124,6 +130,7 @@ def test_protected_views(client, world, data):
         "HTTP_AUTHORIZATION": st.builds(lambda scheme, token: f"{scheme} {token}",
                                         st.sampled_from(["Bearer", "bearer", "Basic", ""]), any_token(world)),
         "HTTP_CLIENT_CERT": hostile.header_values,
+        "HTTP_X_FORWARDED_FOR": hostile.header_values | st.just("10.0.0.1, 127.0.0.1"),
     }))
     method, path = data.draw(st.sampled_from(["GET", "POST"])), data.draw(st.sampled_from(["/api/orders/", "/api/whoami/"]))
     body = data.draw(hostile.json_values.map(lambda value: json.dumps(value).encode()) | st.binary(max_size=200))
