@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "FAILED_AUTH_AUDIT_INTERVAL": 60,
     # Cache alias used to coalesce audit records.
     "CACHE": "default",
+    # ``m2m prune`` deletes audit events older than this many seconds (None: keep them all).
+    "AUDIT_RETENTION": 365 * DAY,
     "API_KEY_DEFAULT_LIFETIME": None,
     "PAT_DEFAULT_LIFETIME": 30 * DAY,
     "PAT_MAX_LIFETIME": 366 * DAY,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import caches
 from django.db import models
 
-from . import inputs
+from . import inputs, shared_cache
 from .addresses import client_address  # noqa: F401  (callers name it audit.client_address)
 from .app_settings import app_settings
 from .models import AuditEvent
@@ -33,9 +32,10 @@ def failed_authentication(kind: str, ident: str | None, address: str | None, rea
     """Record a rejected credential (a public id) or client (a client id), at most once per interval.
 
     Coalesced through the cache so that a flood of bad requests cannot turn
-    into a flood of database writes; the cache key is hashed. A malformed
-    token (no ident) is not recorded; an ident that is neither a public id
-    nor a client id (a swapped secret, say) is recorded as "-": it may be a secret.
+    into a flood of database writes; the cache key is hashed, and the gate is
+    per worker while the cache is down. A malformed token (no ident) is not
+    recorded; an ident that is neither a public id nor a client id (a swapped
+    secret, say) is recorded as "-": it may be a secret.
     """
     if ident is None:
         return
@@ -43,7 +43,7 @@ def failed_authentication(kind: str, ident: str | None, address: str | None, rea
         ident = "-"
     interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
     gate = inputs.cache_key("failed", kind, ident, address)
-    if interval and not caches[app_settings.CACHE].add(gate, 1, timeout=interval):
+    if interval and not shared_cache.first_in(gate, interval):
         return
     AuditEvent.objects.create(
         action=AuditEvent.Action.AUTH_FAILED,

@@ -12,7 +12,7 @@ from . import audit
 from .exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from .models import ApiResource, Permission, Role, RoleAssignment
 from .models.names import normalize_name
-from .models.rbac import scope_validator
+from .models.rbac import identifier_problem, scope_validator
 
 
 def validate_scope(scope: str) -> str:
@@ -70,8 +70,9 @@ MAX_TOKEN_TTL = 2**31 - 1
 
 def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> str:
     """What the database would refuse less politely; returns the normalised name."""
-    if not identifier or identifier != identifier.strip() or len(identifier) > 255:
-        raise InvalidInput(f"Invalid identifier {identifier!r}: 1 to 255 characters, no surrounding spaces.")
+    problem = identifier_problem(identifier)
+    if problem:
+        raise InvalidInput(f"Invalid identifier {identifier!r}: {problem}.")
     name = normalize_name(name)
     if isinstance(token_ttl, bool) or not 1 <= token_ttl <= MAX_TOKEN_TTL:
         raise InvalidInput(f"Invalid token lifetime {token_ttl!r}: 1 to {MAX_TOKEN_TTL} seconds.")
@@ -88,13 +89,24 @@ def create_resource(
     if ApiResource.objects.filter(name=name).exists():
         raise Conflict(f"A resource named {name!r} already exists.")
     scopes = sorted({validate_scope(s) for s in scopes})
-    taken = list(Permission.objects.filter(scope__in=scopes).values_list("scope", flat=True))
-    if taken:
-        raise Conflict(f"Scope already defined by another resource: {', '.join(sorted(taken))}.")
+    refuse_scopes_of_other_resources(scopes, identifier)
     resource = ApiResource.objects.create(identifier=identifier, name=name, token_ttl=token_ttl)
     Permission.objects.bulk_create(Permission(resource=resource, scope=s) for s in scopes)
     audit.record("create", resource, actor=actor, identifier=identifier, scopes=scopes)
     return resource
+
+
+def refuse_scopes_of_other_resources(scopes: Iterable[str], identifier: str) -> None:
+    """A scope names one API: API keys and PATs carry no audience, so a scope
+    string shared by two resources would open both (see the README)."""
+    taken = Permission.objects.filter(scope__in=list(scopes)).exclude(resource__identifier=identifier)
+    owners = sorted(taken.values_list("scope", "resource__identifier"))
+    if owners:
+        listed = ", ".join(f"{scope} (of {owner})" for scope, owner in owners)
+        raise Conflict(
+            f"Scope already defined by another resource: {listed}. "
+            "A scope names one API: choose other names, e.g. prefixed with this API's name."
+        )
 
 
 @transaction.atomic

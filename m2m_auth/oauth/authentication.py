@@ -1,8 +1,9 @@
 """DRF authentication for RFC 9068 JWT access tokens: no database query.
 
 Local mode verifies with this server's signing keys and checks the jti
-deny-list in the cache. Remote mode (``M2M_AUTH["REMOTE_ISSUER"]``) verifies
-tokens of another issuer from its metadata and JWKS alone.
+deny-list (``revocation``: the database's list, copied in the cache). Remote
+mode (``M2M_AUTH["REMOTE_ISSUER"]``) verifies tokens of another issuer from
+its metadata and JWKS alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rest_framework import exceptions
 from .. import audit, inputs, verification
 from ..app_settings import app_settings
 from ..authentication import INVALID, SecretAuthentication, bearer_token
+from ..outages import translated
 from ..principals import AuthContext, MachinePrincipal, TokenUser
 from . import keys, mtls, revocation
 from .tokens import issuer
@@ -25,6 +27,7 @@ class JWTAuthentication(SecretAuthentication):
 
     kind = "oauth_client"
 
+    @translated()
     def authenticate(self, request):
         token = bearer_token(request)
         if token is None or not token.startswith("eyJ"):

@@ -13,6 +13,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import audit
+from ..outages import json_503
 from . import client_auth, mtls, ratelimit
 from .client_auth import ClientAuthentication
 from .tokens import issuer
@@ -74,9 +75,10 @@ def authenticate_caller(request) -> tuple[ClientAuthentication | None, JsonRespo
     return outcome, None
 
 
+@method_decorator(json_503, name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 class Endpoint(View):
-    """POST-only, JSON on every answer, a 405 included."""
+    """POST-only, JSON on every answer, a 405 and a 503 included."""
 
     http_method_names = ["post"]
 

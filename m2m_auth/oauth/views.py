@@ -7,8 +7,9 @@ from django.views.decorators.http import require_safe
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from .. import audit
+from .. import audit, last_good
 from ..models import Permission
+from ..outages import json_503
 from . import client_auth, introspection, ratelimit, revocation
 from .endpoint import (
     NO_STORE, Endpoint, assertion_audiences, authenticate_caller, endpoint_url, invalid_client, json_answer,
@@ -102,9 +103,14 @@ class RevokeView(Endpoint):
         return json_answer({})
 
 
+def scopes_supported() -> list[str]:
+    return sorted(Permission.objects.values_list("scope", flat=True))
+
+
+@json_503
 @require_safe
 def metadata_view(request):
-    """``GET /.well-known/oauth-authorization-server`` (RFC 8414)."""
+    """``GET /.well-known/oauth-authorization-server`` (RFC 8414); served while the database is down."""
     issuer_id = issuer(request)
     methods = client_auth.METHODS
     return JsonResponse({
@@ -119,7 +125,7 @@ def metadata_view(request):
         "token_endpoint_auth_signing_alg_values_supported": client_auth.ASSERTION_ALGORITHMS,
         "introspection_endpoint_auth_methods_supported": methods,
         "revocation_endpoint_auth_methods_supported": methods,
-        "scopes_supported": sorted(Permission.objects.values_list("scope", flat=True)),
+        "scopes_supported": last_good.read("scopes", scopes_supported),
         "access_token_signing_alg_values_supported": ALGORITHMS,
         "subject_token_types_supported": [PAT_TOKEN_TYPE],
         "resource_indicators_supported": True,
