@@ -158,10 +158,10 @@ class ApplicationChangeForm(forms.ModelForm):
         return self._validated(validate_jwks, self.cleaned_data["jwks"])
 
     def clean_add_certificate(self):
-        from .oauth.clients import certificate_thumbprints
+        from .oauth.clients import certificate_expiries
 
         pem = self.cleaned_data["add_certificate"].strip()
-        return self._validated(lambda text: certificate_thumbprints([text.encode()])[0], pem)
+        return self._validated(lambda text: certificate_expiries([text.encode()]), pem)
 
     @staticmethod
     def _validated(check, value):
@@ -174,9 +174,11 @@ class ApplicationChangeForm(forms.ModelForm):
 
     def save(self, commit=True):
         application = super().save(commit=False)
+        from .oauth.clients import remember_certificates
+
         added = self.cleaned_data.get("add_certificate")
         if added:
-            application.tls_certificate_thumbprints = sorted({*application.tls_certificate_thumbprints, added})
+            remember_certificates(application, added)
         if commit:
             application.save()
             self.save_m2m()
