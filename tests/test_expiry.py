@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.conf import settings
 from django.test.utils import override_settings
 
 from m2m_auth import expiry, issuing, notify
@@ -17,6 +18,7 @@ from .certs import self_signed
 pytestmark = pytest.mark.django_db
 
 WEEK = timedelta(days=7)
+MAIL_TO_OPS = {**settings.M2M_AUTH, "EXPIRY_WARNING_EMAIL": True, "EXPIRY_WARNING_RECIPIENTS": ["ops@example.com"]}
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def test_notify_announces_each_credential_once_per_expiry_date(announced, make_a
     assert ExpiryNotice.objects.filter(target_id=key.public_id).count() == 2
 
 
-@override_settings(M2M_AUTH={"EXPIRY_WARNING_EMAIL": True, "EXPIRY_WARNING_RECIPIENTS": ["ops@example.com"]})
+@override_settings(M2M_AUTH=MAIL_TO_OPS)
 def test_the_mail_goes_to_the_tokens_user_or_the_creator_or_the_fallback(make_pat, make_user, make_api_key):
     owner = make_user(scopes=["orders:read"], email="owner@example.com")
     token, token_plaintext = make_pat(user=owner, expires_in=timedelta(days=3))
@@ -96,7 +98,7 @@ def test_the_mail_goes_to_the_tokens_user_or_the_creator_or_the_fallback(make_pa
     assert len(mail.outbox) == 3
 
 
-@override_settings(M2M_AUTH={"EXPIRY_WARNING_EMAIL": True, "EXPIRY_WARNING_RECIPIENTS": ["ops@example.com"]})
+@override_settings(M2M_AUTH=MAIL_TO_OPS)
 def test_a_mail_that_fails_is_tried_again_on_the_next_run(monkeypatch, make_api_key):
     make_api_key(expires_in=timedelta(days=3))
 
@@ -109,7 +111,7 @@ def test_a_mail_that_fails_is_tried_again_on_the_next_run(monkeypatch, make_api_
     assert len(notify.notify_expiring().announced) == 1 and len(mail.outbox) == 1
 
 
-@override_settings(M2M_AUTH={"EXPIRY_WARNING_WINDOW": 3600})
+@override_settings(M2M_AUTH={**settings.M2M_AUTH, "EXPIRY_WARNING_WINDOW": 3600})
 def test_the_window_is_a_setting(make_api_key):
     make_api_key(expires_in=timedelta(days=3))
     assert notify.notify_expiring().announced == []

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test.utils import override_settings
 
 from m2m_auth import issuing, revoking
@@ -68,7 +69,7 @@ def test_the_overlap_never_extends_the_old_key(clock, make_api_key):
     assert ApiKey.objects.get(pk=old.pk).expires_at == clock.now + timedelta(hours=1)
 
 
-@override_settings(M2M_AUTH={"API_KEY_ROLL_OVERLAP": 600})
+@override_settings(M2M_AUTH={**settings.M2M_AUTH, "API_KEY_ROLL_OVERLAP": 600})
 def test_the_overlap_defaults_to_the_setting_and_a_keyless_expiry_stays_open(clock, make_api_key):
     old, _ = make_api_key()
     new, _ = issuing.roll_api_key(old)
