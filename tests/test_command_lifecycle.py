@@ -145,17 +145,21 @@ JSON_COMMANDS = [
     ("signing-key", "list"), ("signing-key", "rotate"), ("apikey", "create", "{new}"), ("apikey", "roll", "{key}"),
     ("apikey", "revoke", "{key}"), ("app", "create", "{new}"), ("app", "rotate-secret", "{client_id}"),
     ("app", "update", "{client_id}", "--description", "d"), ("role", "update", "{role}", "--add-scope", "orders:read"),
-    ("notify-expiring",), ("pat", "list", "--expiring", "7d"),
+    ("notify-expiring",), ("pat", "list", "--expiring", "7d"), ("resource", "create", "https://{new}.local", "--name", "{new}"),
+    ("role", "create", "{new}", "--kind", "user"), ("user", "grant", "{user}", "--role", "{user_role}"),
+    ("user", "revoke", "{user}", "--role", "{user_role}"), ("apply", "{file}"), ("pat", "revoke", "{pat}"),
 ]
 
 
 @pytest.mark.parametrize("args", JSON_COMMANDS)
-def test_every_json_output_is_exactly_one_line(args, shell, make_api_key, make_role, make_pat):
-    make_pat()
+def test_every_json_output_is_exactly_one_line(args, shell, tmp_path, make_api_key, make_role, make_pat):
+    token, _ = make_pat()
     key, _ = make_api_key(expires_in=timedelta(days=2))
     app, _ = issuing.create_application(unique("app"))
-    names = {"new": unique("new"), "key": key.public_id, "client_id": app.client_id,
-             "role": make_role(kind="machine").name}
+    (tmp_path / "spec.json").write_text(json.dumps({"roles": [{"name": unique("applied"), "kind": "user"}]}))
+    names = {"new": unique("new"), "key": key.public_id, "client_id": app.client_id, "pat": token.public_id,
+             "role": make_role(kind="machine").name, "user_role": make_role(kind="user").name,
+             "user": token.user.username, "file": tmp_path / "spec.json"}
     status, out, err = shell(*(arg.format(**names) for arg in args), "--json")
     assert (status, err) == (0, "")
     assert out.count("\n") == 1 and out.endswith("\n") and json.loads(out) is not None

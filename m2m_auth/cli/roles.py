@@ -14,7 +14,7 @@ from .verbs import ACTOR, add_create, add_json, add_list, add_scopes, noun, scop
 
 def register(nouns) -> None:
     verbs = noun(nouns, "role", "roles: named sets of scopes")
-    parser = add_create(verbs, create, "create a role", "NAME", json=False)
+    parser = add_create(verbs, create, "create a role", "NAME")
     # Not argparse choices: the flow refuses a bad kind in one line.
     parser.add_argument("--kind", required=True, metavar="machine|user")
     add_scopes(parser)
@@ -28,8 +28,11 @@ def register(nouns) -> None:
 
 def create(options: dict, out: OutputWrapper) -> None:
     role = rbac.create_role(options["name"], options["kind"], options["scopes"], actor=ACTOR)
-    scopes = ", ".join(sorted(options["scopes"])) or "none"
-    out.write(f"Created {role.kind} role {role.name!r}, scopes: {scopes}.")
+    row = _row(Role.objects.prefetch_related("permissions").get(pk=role.pk))
+    if options["json"]:
+        write_json(out, row)
+    else:
+        out.write(f"Created {role.kind} role {role.name!r}, scopes: {', '.join(row['scopes']) or 'none'}.")
 
 
 def update(options: dict, out: OutputWrapper) -> None:

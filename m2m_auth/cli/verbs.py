@@ -29,13 +29,12 @@ def verb(verbs, name: str, handler: Handler, help: str) -> ArgumentParser:
     return parser
 
 
-def add_create(verbs, handler: Handler, help: str, *positionals: str, json: bool = True) -> ArgumentParser:
+def add_create(verbs, handler: Handler, help: str, *positionals: str) -> ArgumentParser:
     """``create POSITIONAL... [--json]``; the caller adds the options."""
     parser = verb(verbs, "create", handler, help)
     for name in positionals:
         parser.add_argument(name.lower(), metavar=name)
-    if json:
-        add_json(parser)
+    add_json(parser)
     return parser
 
 
