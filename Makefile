@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test clean system-packages
+.PHONY: demo test dist typecheck clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +24,29 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# For maintainers and CI: the build, packaging and typing tools (the dev extra).
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]" $(if $(PIP_EXTRA),"$(PIP_EXTRA)")
+	touch $@
+
+# The wheel and the sdist, built in an isolated environment, checked as PyPI would.
+dist: $(VENV)/.installed-dev
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
 # The browser tests drive Debian's chromium, the mutual TLS test Debian's
-# nginx: install them when we can (root with apt), else those tests are skipped.
+# nginx, the README recipe's test curl: install them when we can (root with
+# apt), else those tests are skipped.
 system-packages:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ]; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ] && command -v curl >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium, chromium-driver and nginx for the browser and mutual TLS tests"; \
-		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx >/dev/null; \
-	else echo "chromium, chromedriver or nginx missing: the browser or mutual TLS tests will be skipped"; fi
+		echo "Installing Debian's chromium, chromium-driver, nginx and curl for the browser, mutual TLS and recipe tests"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx curl >/dev/null; \
+	else echo "chromium, chromedriver, nginx or curl missing: the browser, mutual TLS or recipe tests will be skipped"; fi
 
 clean:
-	rm -rf $(VENV) demo.sqlite3 .pytest_cache
+	rm -rf $(VENV) demo.sqlite3 .pytest_cache dist build .mypy_cache

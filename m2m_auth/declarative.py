@@ -185,10 +185,7 @@ def _check_against_database(spec: Spec) -> None:
         holder = ApiResource.objects.filter(name=resource.name).exclude(identifier=resource.identifier).first()
         if holder is not None:
             raise Conflict(f"A resource named {resource.name!r} already exists: {holder.identifier}.")
-        owned = Permission.objects.filter(scope__in=resource.scopes).exclude(resource__identifier=resource.identifier)
-        taken = sorted(owned.values_list("scope", flat=True))
-        if taken:
-            raise Conflict(f"Scope already defined by another resource: {', '.join(taken)}.")
+        rbac.refuse_scopes_of_other_resources(resource.scopes, resource.identifier)
     declared = {scope for resource in spec.resources for scope in resource.scopes}
     for role in spec.roles:
         _check_role(role, declared)

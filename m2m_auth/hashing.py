@@ -39,11 +39,16 @@ def matches(token: str, secret_hash: str) -> bool:
     return crypto.verify_token(token, secret_hash, app_settings.peppers())
 
 
-def kind_of(token: str) -> str | None:
-    """The secret kind a token claims by its prefix, without validating it."""
+def prefixes() -> dict[str, str]:
+    """Every secret kind's typed prefix, by kind."""
     from .models import SECRET_MODELS
 
-    for model in SECRET_MODELS:
-        if token.startswith(prefix(model.object_kind)):
-            return model.object_kind
+    return {model.object_kind: prefix(model.object_kind) for model in SECRET_MODELS}
+
+
+def kind_of(token: str) -> str | None:
+    """The secret kind a token claims by its prefix, without validating it."""
+    for kind, typed in prefixes().items():
+        if token.startswith(typed):
+            return kind
     return None

@@ -149,7 +149,7 @@ def create_application(
     if Application.objects.filter(name=name).exists():
         raise Conflict(f"An application named {name!r} already exists.")
     machine_roles = resolve_roles(roles, Role.Kind.MACHINE)
-    application = Application.objects.create(name=name, client_id=crypto.random_base62(24), created_by=actor)
+    application = Application.objects.create(name=name, client_id=crypto.generate_client_id(), created_by=actor)
     application.roles.set(machine_roles)
     audit.record("create", application, actor=actor, address=address, name=name)
     if not with_secret:

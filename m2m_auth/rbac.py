@@ -88,13 +88,24 @@ def create_resource(
     if ApiResource.objects.filter(name=name).exists():
         raise Conflict(f"A resource named {name!r} already exists.")
     scopes = sorted({validate_scope(s) for s in scopes})
-    taken = list(Permission.objects.filter(scope__in=scopes).values_list("scope", flat=True))
-    if taken:
-        raise Conflict(f"Scope already defined by another resource: {', '.join(sorted(taken))}.")
+    refuse_scopes_of_other_resources(scopes, identifier)
     resource = ApiResource.objects.create(identifier=identifier, name=name, token_ttl=token_ttl)
     Permission.objects.bulk_create(Permission(resource=resource, scope=s) for s in scopes)
     audit.record("create", resource, actor=actor, identifier=identifier, scopes=scopes)
     return resource
+
+
+def refuse_scopes_of_other_resources(scopes: Iterable[str], identifier: str) -> None:
+    """A scope names one API: API keys and PATs carry no audience, so a scope
+    string shared by two resources would open both (see the README)."""
+    taken = Permission.objects.filter(scope__in=list(scopes)).exclude(resource__identifier=identifier)
+    owners = sorted(taken.values_list("scope", "resource__identifier"))
+    if owners:
+        listed = ", ".join(f"{scope} (of {owner})" for scope, owner in owners)
+        raise Conflict(
+            f"Scope already defined by another resource: {listed}. "
+            "A scope names one API: choose other names, e.g. prefixed with this API's name."
+        )
 
 
 @transaction.atomic

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from m2m_auth.cli import api_keys, apply, apps, notify_expiring, resources, roles, signing_keys, tokens, users
+from m2m_auth.cli import api_keys, apply, apps, notify_expiring, prune, resources, roles, signing_keys, tokens, users
 from m2m_auth.exceptions import M2MAuthError
 
-NOUNS = (resources, roles, users, apps, api_keys, tokens, signing_keys, apply, notify_expiring)
+NOUNS = (resources, roles, users, apps, api_keys, tokens, signing_keys, apply, notify_expiring, prune)
 
 
 class Command(BaseCommand):
