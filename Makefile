@@ -38,15 +38,22 @@ dist: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# m2m-auth against its peers (bench/README.md); BENCH_ARGS="--http" adds gunicorn + wrk.
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || true
+	$(BIN)/python -m bench.compare $(BENCH_ARGS)
+
 # The browser tests drive Debian's chromium, the mutual TLS test Debian's
-# nginx, the README recipe's test curl: install them when we can (root with
-# apt), else those tests are skipped.
+# nginx, the README recipe's test curl, the fault-injection tests their own
+# PostgreSQL and redis-server: install them when we can (root with apt), else
+# those tests are skipped.
 system-packages:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ] && command -v curl >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ] && command -v curl >/dev/null \
+		&& command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium, chromium-driver, nginx and curl for the browser, mutual TLS and recipe tests"; \
-		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx curl >/dev/null; \
-	else echo "chromium, chromedriver, nginx or curl missing: the browser, mutual TLS or recipe tests will be skipped"; fi
+		echo "Installing Debian's chromium, chromium-driver, nginx, curl, postgresql and redis-server for the browser, mutual TLS, recipe and fault tests"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx curl postgresql redis-server >/dev/null; \
+	else echo "chromium, chromedriver, nginx, curl, PostgreSQL or redis-server missing: the browser, mutual TLS, recipe or fault tests will be skipped"; fi
 
 clean:
 	rm -rf $(VENV) demo.sqlite3 .pytest_cache dist build .mypy_cache

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from . import audit, crypto
 from .app_settings import app_settings
+from .durations import describe
 from .exceptions import Conflict, InvalidInput, NotPermitted
 from .models import ApiKey, Application, ClientSecret, PersonalAccessToken, Role
 from .models.names import normalize_name
@@ -110,7 +111,7 @@ def create_personal_access_token(
         raise NotPermitted(f"User {user.get_username()!r} does not hold scope: {', '.join(not_held)}.")
     lifetime = expires_in or timedelta(seconds=app_settings.PAT_DEFAULT_LIFETIME)
     if lifetime > timedelta(seconds=app_settings.PAT_MAX_LIFETIME):
-        raise NotPermitted(f"A personal access token may live at most {app_settings.PAT_MAX_LIFETIME} seconds.")
+        raise NotPermitted(f"A personal access token may live at most {describe(app_settings.PAT_MAX_LIFETIME)}.")
     if PersonalAccessToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
         raise Conflict(f"User {user.get_username()!r} already has a token named {name!r}.")
     token, plaintext = PersonalAccessToken.objects.create_with_secret(

@@ -24,8 +24,6 @@ from .signals import credential_expiring
 
 logger = logging.getLogger("m2m_auth.notify")
 
-LABELS = {"api_key": "API key", "personal_access_token": "personal access token", "client_secret": "client secret",
-          "certificate": "client certificate"}
 NEXT_STEP = {
     "api_key": "Roll it: python manage.py m2m apikey roll {target_id}",
     "personal_access_token": "Create a new token and revoke this one when it is in use.",
@@ -64,14 +62,18 @@ def announce(item: Expiring) -> None:
         send_mail(subject(item), body(item), None, recipients)
 
 
+def label(item: Expiring) -> str:
+    return "client certificate" if isinstance(item.credential, Application) else str(item.credential._meta.verbose_name)
+
+
 def subject(item: Expiring) -> str:
-    return f"{LABELS[item.kind]} {item.name!r} expires on {item.expires_at:%Y-%m-%d %H:%M} UTC"
+    return f"{label(item)} {item.name!r} expires on {item.expires_at:%Y-%m-%d %H:%M} UTC"
 
 
 def body(item: Expiring) -> str:
     application = application_of(item.credential)
     step = NEXT_STEP[item.kind].format(target_id=item.target_id, client_id=application.client_id if application else "")
-    return (f"The {LABELS[item.kind]} {item.name!r} (id {item.target_id}) expires at "
+    return (f"The {label(item)} {item.name!r} (id {item.target_id}) expires at "
             f"{item.expires_at.isoformat()}.\n\n{step}\n")
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import override_settings
 
-from m2m_auth import issuing, last_good
+from m2m_auth import crypto, issuing, last_good
 from m2m_auth.oauth import keys, revocation
 
 
@@ -40,6 +40,7 @@ def cache_down():
 def forget_process_copies() -> None:
     """What a freshly started worker knows: nothing."""
     last_good._process.clear()
+    last_good._written_at.clear()
     revocation._local["copy"] = None
     keys._local.update(keys=None, read_at=0.0)
 
@@ -48,3 +49,9 @@ def forget_process_copies() -> None:
 def service(make_role):
     """An application allowed orders:read, and its client secret."""
     return issuing.create_application("outage-client", roles=[make_role(["orders:read"], kind="machine").name])
+
+
+def wrong_secret(token: str) -> str:
+    """Same kind and public id, checksum-valid, another random part: a well-formed wrong secret."""
+    head = token[: -(crypto.RANDOM_LENGTH + crypto.CHECKSUM_LENGTH)] + "A" * crypto.RANDOM_LENGTH
+    return head + crypto.checksum(head)

@@ -1,5 +1,6 @@
 """``manage.py m2m``: bad input first (one line, exit 1, nothing changed), then each verb."""
 
+import importlib.metadata
 import json
 from datetime import datetime, timedelta
 from io import StringIO
@@ -32,7 +33,7 @@ MODELS = (ApiResource, Permission, Role, RoleAssignment, Application, ClientSecr
 
 def m2m(*args: str) -> str:
     out = StringIO()
-    call_command("m2m", *args, stdout=out)
+    call_command("m2m", *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -115,6 +116,7 @@ ERRORS_OF_MEANING = [
     ("resource", "create", "https://new.local", "--name", "N", "--token-ttl", "2147483648"),
     ("resource", "create", "https://new.local", "--name", "N", "--token-ttl", "99999999999"),
     ("resource", "create", "", "--name", "N"),
+    ("resource", "create", "not-a-url", "--name", "N"),
     ("resource", "create", "https://" + "x" * 250, "--name", "N"),
     ("resource", "create", "https://new.local", "--name", ""),
     ("resource", "create", "https://new.local", "--name", "n" * 101),
@@ -384,7 +386,22 @@ def test_list_without_json_is_an_aligned_table(noun, make_api_key, make_pat):
     assert all(row[second - 2 : second] == "  " and row[second] != " " for row in rows)
 
 
-def test_create_json_from_a_shell_is_exactly_one_json_object(shell):
-    status, out, err = shell("app", "create", unique("app"), "--json")
+def test_create_json_from_a_shell_is_exactly_one_json_object(shell, make_role):
+    role = make_role(["orders:read"], kind="machine")
+    status, out, err = shell("app", "create", unique("app"), "--role", role.name, "--json")
     assert (status, err) == (0, "")
     assert isinstance(json.loads(out), dict)
+
+
+def test_an_app_without_a_role_is_created_with_a_warning(shell, make_role):
+    status, out, err = shell("app", "create", "lonely", "--json")
+    assert status == 0 and json.loads(out)["client_id"]
+    assert err.startswith("Warning: 'lonely' has no role that gives it a scope") and err.count("\n") == 1
+    assert "--add-role ROLE" in err
+    empty_role = make_role([], kind="machine")
+    assert "Warning" in shell("app", "create", "still-lonely", "--role", empty_role.name)[2]
+
+
+def test_version_is_m2m_auths(shell):
+    status, out, _ = shell("--version")
+    assert (status, out.strip()) == (0, importlib.metadata.version("m2m-auth"))

@@ -143,7 +143,7 @@ def test_notify_expiring_mails_once_per_credential(shell, make_api_key):
 JSON_COMMANDS = [
     ("resource", "list"), ("role", "list"), ("apikey", "list"), ("pat", "list"), ("app", "list"),
     ("signing-key", "list"), ("signing-key", "rotate"), ("apikey", "create", "{new}"), ("apikey", "roll", "{key}"),
-    ("apikey", "revoke", "{key}"), ("app", "create", "{new}"), ("app", "rotate-secret", "{client_id}"),
+    ("apikey", "revoke", "{key}"), ("app", "create", "{new}", "--role", "{role}"), ("app", "rotate-secret", "{client_id}"),
     ("app", "update", "{client_id}", "--description", "d"), ("role", "update", "{role}", "--add-scope", "orders:read"),
     ("notify-expiring",), ("pat", "list", "--expiring", "7d"), ("resource", "create", "https://{new}.local", "--name", "{new}"),
     ("role", "create", "{new}", "--kind", "user"), ("user", "grant", "{user}", "--role", "{user_role}"),

@@ -1,14 +1,17 @@
 """A database or cache outage: 503 JSON with Retry-After where it must, an answer where it can."""
 
 import pytest
+from django.core.cache import caches
 from django.db import DataError, IntegrityError, OperationalError
 
-from m2m_auth import crypto
+from m2m_auth import last_good
 from m2m_auth.models import AuditEvent
 from m2m_auth.outages import is_outage
 
 from .oauth_helpers import basic, bearer, request_token
-from .outage_helpers import cache_down, database_down, forget_process_copies, service  # noqa: F401  (fixture)
+from .outage_helpers import (  # noqa: F401  (service is a fixture)
+    cache_down, database_down, forget_process_copies, service, wrong_secret,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +51,7 @@ def test_the_oauth_endpoints_are_503_while_the_database_is_down(client, service,
 
 
 def test_jwks_and_metadata_are_served_while_the_database_is_down(client):
+    forget_process_copies()  # a fresh worker: its first reads fill the cache's copy
     jwks = client.get("/.well-known/jwks.json").json()
     metadata = client.get("/.well-known/oauth-authorization-server").json()
     with database_down():
@@ -99,12 +103,6 @@ def test_both_down_a_jwt_is_a_503_not_accepted_unchecked(client, jwt):
         assert_unavailable(client.get("/api/whoami/", **bearer(jwt)))
 
 
-def wrong_secret(token: str) -> str:
-    """Same kind and public id, checksum-valid, another random part."""
-    head = token[: -(crypto.RANDOM_LENGTH + crypto.CHECKSUM_LENGTH)] + "A" * crypto.RANDOM_LENGTH
-    return head + crypto.checksum(head)
-
-
 def test_a_wrong_key_or_pat_is_a_401_while_the_cache_is_down(client, make_api_key, make_pat):
     _, key = make_api_key()
     _, pat = make_pat()
@@ -124,3 +122,13 @@ def test_a_token_is_issued_while_the_cache_is_down(client, service):
         response = request_token(client, app, secret)
     assert response.status_code in (200, 503)  # 200 once rate limiting degrades too (h9limits)
     assert response.status_code != 500
+
+
+def test_a_cache_restarted_empty_gets_the_last_good_copy_back_from_the_next_reader(client, monkeypatch):
+    metadata = client.get("/.well-known/oauth-authorization-server").json()
+    caches["default"].clear()  # the cache restarted empty; this worker's copy is unchanged
+    monkeypatch.setattr(last_good, "REWRITE_EVERY", 0)
+    client.get("/.well-known/oauth-authorization-server")
+    with database_down():
+        forget_process_copies()  # another worker, started during the outage
+        assert client.get("/.well-known/oauth-authorization-server").json() == metadata
