@@ -45,7 +45,8 @@ def _tokens(within: timedelta) -> list[Expiring]:
 
 
 def _client_secrets(within: timedelta) -> list[Expiring]:
-    newer = ClientSecret.objects.active().filter(application=OuterRef("application"), created_at__gt=OuterRef("created_at"))
+    newer = ClientSecret.objects.active().filter(application=OuterRef("application"),
+                                                 created_at__gt=OuterRef("created_at"))
     secrets = (ClientSecret.objects.expiring(within).filter(application__is_active=True).exclude(Exists(newer))
                .select_related("application"))
     return [Expiring(secret.object_kind, secret.public_id, secret.application.name, secret.expires_at, secret)

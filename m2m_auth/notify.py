@@ -28,7 +28,8 @@ NEXT_STEP = {
     "api_key": "Roll it: python manage.py m2m apikey roll {target_id}",
     "personal_access_token": "Create a new token and revoke this one when it is in use.",
     "client_secret": "Rotate it: python manage.py m2m app rotate-secret {client_id}",
-    "certificate": "Register the renewed certificate: python manage.py m2m app register-cert {client_id} --tls-cert FILE",
+    "certificate": "Register the renewed certificate: "
+                   "python manage.py m2m app register-cert {client_id} --tls-cert FILE",
 }
 
 

@@ -45,7 +45,8 @@ def find_api_key(ident: str) -> ApiKey:
 
 def find_personal_access_token(ident: str) -> PersonalAccessToken:
     """By public id, full token, or name (refused when several users' tokens share it)."""
-    return _find(PersonalAccessToken, ident, "personal access token", PersonalAccessToken.objects.filter(revoked_at=None))
+    live = PersonalAccessToken.objects.filter(revoked_at=None)
+    return _find(PersonalAccessToken, ident, "personal access token", live)
 
 
 def find_application(ident: str) -> Application:

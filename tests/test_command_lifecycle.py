@@ -54,7 +54,8 @@ def test_app_revoke_by_id_client_id_name_or_a_client_secret(by, shell):
 def test_revoke_json_is_one_line_and_says_whether_it_revoked(shell, make_api_key):
     key, _ = make_api_key()
     first, second = shell("apikey", "revoke", key.name, "--json"), shell("apikey", "revoke", key.name, "--json")
-    assert first[1].count("\n") == 1 and json.loads(first[1]) == {"id": key.public_id, "name": key.name, "revoked": True}
+    assert first[1].count("\n") == 1
+    assert json.loads(first[1]) == {"id": key.public_id, "name": key.name, "revoked": True}
     assert json.loads(second[1])["revoked"] is False
 
 
@@ -94,7 +95,8 @@ def test_list_expiring_shows_only_what_runs_out_within(make_api_key, make_pat):
 
 
 def test_app_update_changes_roles_and_description(shell, make_role):
-    first, second = make_role(kind="machine", scopes=["orders:read"]), make_role(kind="machine", scopes=["orders:write"])
+    first = make_role(kind="machine", scopes=["orders:read"])
+    second = make_role(kind="machine", scopes=["orders:write"])
     created = m2m_json("app", "create", unique("app"), "--role", first.name)
     status, out, err = shell("app", "update", created["client_id"], "--add-role", second.name, "--remove-role",
                              first.name, "--description", " nightly billing ", "--json")
@@ -143,9 +145,10 @@ def test_notify_expiring_mails_once_per_credential(shell, make_api_key):
 JSON_COMMANDS = [
     ("resource", "list"), ("role", "list"), ("apikey", "list"), ("pat", "list"), ("app", "list"),
     ("signing-key", "list"), ("signing-key", "rotate"), ("apikey", "create", "{new}"), ("apikey", "roll", "{key}"),
-    ("apikey", "revoke", "{key}"), ("app", "create", "{new}", "--role", "{role}"), ("app", "rotate-secret", "{client_id}"),
-    ("app", "update", "{client_id}", "--description", "d"), ("role", "update", "{role}", "--add-scope", "orders:read"),
-    ("notify-expiring",), ("pat", "list", "--expiring", "7d"), ("resource", "create", "https://{new}.local", "--name", "{new}"),
+    ("apikey", "revoke", "{key}"), ("app", "create", "{new}", "--role", "{role}"),
+    ("app", "rotate-secret", "{client_id}"), ("app", "update", "{client_id}", "--description", "d"),
+    ("role", "update", "{role}", "--add-scope", "orders:read"), ("notify-expiring",),
+    ("pat", "list", "--expiring", "7d"), ("resource", "create", "https://{new}.local", "--name", "{new}"),
     ("role", "create", "{new}", "--kind", "user"), ("user", "grant", "{user}", "--role", "{user_role}"),
     ("user", "revoke", "{user}", "--role", "{user_role}"), ("apply", "{file}"), ("pat", "revoke", "{pat}"),
 ]
