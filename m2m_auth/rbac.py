@@ -144,6 +144,10 @@ def update_role(
     A kind change is refused while the role is held by the kind it would
     stop serving (see ``Role.kind_change_refusal``).
     """
+    add_scopes, remove_scopes = list(add_scopes), list(remove_scopes)
+    both = sorted(set(add_scopes) & set(remove_scopes))
+    if both:
+        raise InvalidInput(f"Scope {', '.join(both)} is both added and removed.")
     changed = []
     if kind is not None and checked_kind(kind) != role.kind:
         refusal = role.kind_change_refusal(kind)

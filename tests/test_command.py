@@ -11,7 +11,7 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from m2m_auth import hashing
+from m2m_auth import hashing, revoking
 from m2m_auth.models import (
     ApiKey,
     ApiResource,
@@ -64,16 +64,22 @@ def shell(capsys, monkeypatch):
 
 
 @pytest.fixture
-def world(make_user, make_role, make_api_key):
-    """Existing names for the error cases to collide with."""
+def world(make_user, make_role, make_api_key, make_pat):
+    """Existing names and secrets for the error cases to collide with."""
     user = make_user(scopes=["orders:read"])
     app_name = unique("app")
     m2m("app", "create", app_name)
+    key, key_secret = make_api_key()
+    revoked_key = make_api_key()[0]
+    revoking.revoke(revoked_key)
     return SimpleNamespace(
         username=user.username,
         user_role=make_role(kind="user").name,
         machine_role=make_role(kind="machine").name,
-        key_name=make_api_key()[0].name,
+        key_name=key.name,
+        key_secret=key_secret,
+        revoked_key=revoked_key.public_id,
+        pat_secret=make_pat()[1],
         app_name=app_name,
     )
 
@@ -125,6 +131,30 @@ ERRORS_OF_MEANING = [
     ("user", "revoke", "nobody", "--role", "{user_role}"),
     ("user", "revoke", "{username}", "--role", "no-such-role"),
     ("apply", "/no/such/file.json"),
+    ("apikey", "revoke", "m2m_ak_notAKey_0000"),
+    ("apikey", "revoke", "{pat_secret}"),
+    ("apikey", "revoke", "nul\x00byte"),
+    ("app", "revoke", "9" * 30),
+    ("app", "update", "9" * 30, "--active"),
+    ("pat", "revoke", "n" * 500),
+    ("pat", "revoke", "{key_secret}"),
+    ("app", "revoke", "{key_secret}"),
+    ("apikey", "roll", "nope"),
+    ("apikey", "roll", "{key_name}", "--overlap", "soon"),
+    ("apikey", "roll", "{revoked_key}"),
+    ("apikey", "list", "--expiring", "7 days"),
+    ("pat", "list", "--expiring", "0d"),
+    ("app", "list", "--expiring", "1y"),
+    ("app", "update", "no-such-client", "--add-role", "{machine_role}"),
+    ("app", "update", "{app_name}", "--add-role", "no-such-role"),
+    ("app", "update", "{app_name}", "--add-role", "{user_role}"),
+    ("app", "update", "{app_name}", "--add-role", "{machine_role}", "--remove-role", "{machine_role}"),
+    ("app", "update", "{app_name}", "--description", "x" * 201),
+    ("app", "update", "{app_name}", "--description", "two\nlines"),
+    ("role", "update", "no-such-role", "--add-scope", "orders:read"),
+    ("role", "update", "{machine_role}", "--add-scope", "nope:read"),
+    ("role", "update", "{machine_role}", "--remove-scope", "nope:read"),
+    ("role", "update", "{machine_role}", "--add-scope", "orders:write", "--remove-scope", "orders:write"),
 ]
 
 
@@ -134,6 +164,7 @@ def test_error_of_meaning_is_one_line_exit_1_and_changes_nothing(shell, world, a
     status, out, err = shell(*(arg.format(**vars(world)) for arg in args))
     assert (status, out) == (1, "")
     assert err.startswith("CommandError: ") and err.endswith("\n") and err.count("\n") == 1
+    assert world.key_secret not in err and world.pat_secret not in err
     assert row_counts() == before
 
 
@@ -160,6 +191,12 @@ SYNTAX_ERRORS = [
     ("app", "rotate-secret"),
     ("signing-key",),
     ("signing-key", "rotate", "--algorithm"),
+    ("apikey", "roll"),
+    ("apikey", "roll", "k", "--overlap"),
+    ("app", "update"),
+    ("app", "update", "c", "--active", "--inactive"),
+    ("role", "update"),
+    ("notify-expiring", "extra"),
 ]
 
 
@@ -310,7 +347,8 @@ def test_apikey_list_json_has_statuses_times_and_no_secrets(clock, make_role):
     assert "hmac-sha256" not in listing
     assert [rows[c["id"]]["status"] for c in (active, expired, revoked)] == ["active", "expired", "revoked"]
     row = rows[active["id"]]
-    assert set(row) == {"id", "name", "status", "scopes", "roles", "application", "expires_at", "last_used_at", "created_at"}
+    assert set(row) == {"id", "name", "status", "scopes", "roles", "application", "expires_at", "rolled_to",
+                        "last_used_at", "created_at"}
     assert (row["scopes"], row["roles"], row["application"]) == (["orders:read", "orders:write"], [role.name], None)
     assert datetime.fromisoformat(rows[expired["id"]]["expires_at"]).utcoffset() == timedelta(0)
 
@@ -333,7 +371,7 @@ def test_app_list_json_shows_roles_scopes_and_status(make_role):
     listing = m2m("app", "list", "--json")
     (row,) = [row for row in json.loads(listing) if row["id"] == created["id"]]
     assert created["client_secret"] not in listing
-    assert row["client_id"] == created["client_id"] and row["status"] == "revoked"
+    assert row["client_id"] == created["client_id"] and row["status"] == "inactive"
     assert (row["roles"], row["scopes"]) == ([role.name], ["orders:read"])
 
 

@@ -17,14 +17,14 @@ from ..models import Application, ClientSecret
 from ..oauth import clients, registration
 from .base import AuditedAdmin, actor, masked
 from .buttons import ObjectButtonsMixin, confirm_page
-from .display import compact_time
+from .display import compact_time, status_badge
 from .forms import ApplicationChangeForm, ApplicationIssueForm, RevokeForm
 from .shown_once import IssuingAdmin, secret_page
 
 
 class ClientSecretInline(admin.TabularInline):
     model = ClientSecret
-    readonly_fields = ("masked", "status", "expires", "last_used", "created")
+    readonly_fields = ("masked", "status_badge", "expires", "last_used", "created")
     fields = readonly_fields
     extra = 0
     can_delete = False
@@ -33,6 +33,10 @@ class ClientSecretInline(admin.TabularInline):
     @admin.display(description=_("secret"))
     def masked(self, obj) -> str:
         return masked(obj)
+
+    @admin.display(description=_("status"))
+    def status_badge(self, obj):
+        return status_badge(obj)
 
     @admin.display(description=_("expires"))
     def expires(self, obj) -> str:

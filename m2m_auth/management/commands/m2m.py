@@ -9,10 +9,22 @@ from importlib.metadata import PackageNotFoundError, version
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from m2m_auth.cli import api_keys, apply, apps, inspect, prune, resources, roles, signing_keys, tokens, users
+from m2m_auth.cli import (
+    api_keys,
+    apply,
+    apps,
+    inspect,
+    notify_expiring,
+    prune,
+    resources,
+    roles,
+    signing_keys,
+    tokens,
+    users,
+)
 from m2m_auth.exceptions import M2MAuthError
 
-NOUNS = (resources, roles, users, apps, api_keys, tokens, signing_keys, apply, prune, inspect)
+NOUNS = (resources, roles, users, apps, api_keys, tokens, signing_keys, apply, notify_expiring, prune, inspect)
 
 
 class Command(BaseCommand):
