@@ -62,6 +62,13 @@ class ApiKeyAdmin(ExpiringViewMixin, IssuingAdmin, ScopedAdmin):
     def shows_button(self, name: str, obj) -> bool:
         return name != "roll" or obj.rolled_at is None
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not (obj.rolled_at or obj.rolled_from_id):
+            identity = [name for name in fieldsets[0][1]["fields"] if name != "rolling"]
+            fieldsets = [(None, {"fields": identity}), *fieldsets[1:]]
+        return fieldsets
+
     @admin.display(description=_("rolling"))
     def rolling(self, key):
         """Where this key came from and what replaced it, linked."""
