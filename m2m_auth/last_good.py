@@ -27,9 +27,9 @@ def read(name: str, query: Callable[[], Any]) -> Any:
         value = query()
     except outage_errors() as error:
         return _remembered(name, error)
-    if _process.get(name) != value:
-        _process[name] = value
-        shared_cache.set(_key(name), value, None)
+    _process[name] = value
+    # Written on every fresh read, so that a cache restarted empty holds it again at once.
+    shared_cache.set(_key(name), value, None)
     return value
 
 

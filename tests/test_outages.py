@@ -1,6 +1,7 @@
 """A database or cache outage: 503 JSON with Retry-After where it must, an answer where it can."""
 
 import pytest
+from django.core.cache import cache
 from django.db import DataError, IntegrityError, OperationalError
 
 from m2m_auth.models import AuditEvent
@@ -49,6 +50,8 @@ def test_the_oauth_endpoints_are_503_while_the_database_is_down(client, service,
 
 
 def test_jwks_and_metadata_are_served_while_the_database_is_down(client):
+    client.get("/.well-known/oauth-authorization-server")
+    cache.clear()  # restarted empty: the next fresh read must leave its copy there again
     jwks = client.get("/.well-known/jwks.json").json()
     metadata = client.get("/.well-known/oauth-authorization-server").json()
     with database_down():
