@@ -38,6 +38,11 @@ dist: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# m2m-auth against its peers (bench/README.md); BENCH_ARGS="--http" adds gunicorn + wrk.
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || true
+	$(BIN)/python -m bench.compare $(BENCH_ARGS)
+
 # The browser tests drive Debian's chromium, the mutual TLS test Debian's
 # nginx, the README recipe's test curl, the fault-injection tests their own
 # PostgreSQL and redis-server: install them when we can (root with apt), else

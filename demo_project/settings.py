@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "m2m_auth",
     "demo_project.api",
@@ -117,6 +119,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "m2m_auth.handlers.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# /api/schema/ and Swagger UI at /api/docs/, its assets served from here (no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "m2m-auth demo API",
+    "DESCRIPTION": "Call it with an API key, a personal access token or a client credentials JWT.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 M2M_AUTH = {
@@ -128,7 +142,8 @@ M2M_AUTH = {
     # The reverse proxies whose X-Forwarded-For names the client (rate limits,
     # audit log, last use) and who may forward client certificates (mutual TLS).
     # M2M_AUTH_MTLS_TRUSTED_PROXIES is the variable's former name.
-    "TRUSTED_PROXIES": env.list("M2M_AUTH_TRUSTED_PROXIES", default=env.list("M2M_AUTH_MTLS_TRUSTED_PROXIES", default=[])),
+    "TRUSTED_PROXIES": env.list("M2M_AUTH_TRUSTED_PROXIES", default=env.list("M2M_AUTH_MTLS_TRUSTED_PROXIES",
+                                                                             default=[])),
     "FORWARDED_HEADER": env.str("M2M_AUTH_FORWARDED_HEADER", default="X-Forwarded-For"),
     # Mutual TLS behind nginx (see the README): the client certificate
     # header's format, and the CA for tls_client_auth.

@@ -1,9 +1,10 @@
 """A database or cache outage: 503 JSON with Retry-After where it must, an answer where it can."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DataError, IntegrityError, OperationalError
 
+from m2m_auth import last_good
 from m2m_auth.models import AuditEvent
 from m2m_auth.outages import is_outage
 
@@ -50,8 +51,7 @@ def test_the_oauth_endpoints_are_503_while_the_database_is_down(client, service,
 
 
 def test_jwks_and_metadata_are_served_while_the_database_is_down(client):
-    client.get("/.well-known/oauth-authorization-server")
-    cache.clear()  # restarted empty: the next fresh read must leave its copy there again
+    forget_process_copies()  # a fresh worker: its first reads fill the cache's copy
     jwks = client.get("/.well-known/jwks.json").json()
     metadata = client.get("/.well-known/oauth-authorization-server").json()
     with database_down():
@@ -121,3 +121,13 @@ def test_a_token_is_issued_while_the_cache_is_down(client, service):
         forget_process_copies()
         response = request_token(client, app, secret)
     assert response.status_code == 200 and response.json()["access_token"]
+
+
+def test_a_cache_restarted_empty_gets_the_last_good_copy_back_from_the_next_reader(client, monkeypatch):
+    metadata = client.get("/.well-known/oauth-authorization-server").json()
+    caches["default"].clear()  # the cache restarted empty; this worker's copy is unchanged
+    monkeypatch.setattr(last_good, "REWRITE_EVERY", 0)
+    client.get("/.well-known/oauth-authorization-server")
+    with database_down():
+        forget_process_copies()  # another worker, started during the outage
+        assert client.get("/.well-known/oauth-authorization-server").json() == metadata

@@ -49,11 +49,11 @@ def _derived_fernet_key(secret_key: str) -> bytes:
 
 
 def fernet() -> MultiFernet:
-    configured = app_settings.SIGNING_KEY_ENCRYPTION_KEYS
-    if configured:
-        return MultiFernet([Fernet(key) for key in configured])
+    """Encrypts with the first configured key; keys derived from SECRET_KEY still decrypt, as with PEPPER,
+    so that setting SIGNING_KEY_ENCRYPTION_KEYS on an existing install keeps its signing keys readable."""
+    configured = [Fernet(key) for key in app_settings.SIGNING_KEY_ENCRYPTION_KEYS]
     secret_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return MultiFernet([Fernet(_derived_fernet_key(key)) for key in secret_keys])
+    return MultiFernet(configured + [Fernet(_derived_fernet_key(key)) for key in secret_keys])
 
 
 def _generate(algorithm: str):

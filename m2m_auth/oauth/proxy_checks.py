@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.checks import Error, Warning
 
 from ..addresses import proxy_networks, trusted_proxies
 from ..app_settings import app_settings, user_settings
-
-HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
+from ..checks import HEADER
 
 
 def check_proxies():

@@ -14,30 +14,30 @@ refused without being verified, so N concurrent failures never get more than
 the limit verified. A slot's value is its expiry time, which gives Retry-After.
 Key names are hashes: a client id may be a secret pasted into the wrong field.
 
-Without a working cache the limits are kept per process (a warning is logged):
-weaker across workers, but a cache outage never turns a request into a 500 and
-never stops all client authentication.
+Without a working cache (``shared_cache.errors()``: down, or a database cache
+without its table) the limits are kept per process, with a warning at most every
+few seconds: weaker across workers, but a cache outage never turns a request
+into a 500 and never stops client authentication.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
-import logging
 import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 
+from .. import shared_cache
 from ..app_settings import app_settings
+from ..outages import warn
 
-logger = logging.getLogger("m2m_auth.ratelimit")
-
+PER_PROCESS = "rate limit cache unavailable, limiting per process"
 FALLBACK = LocMemCache("m2m_auth.ratelimit", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 
 
@@ -57,8 +57,8 @@ class Attempt:
     def give_back(self) -> None:
         try:
             self.cache.delete_many(self.slots)
-        except Exception as error:  # noqa: BLE001  the slots expire by themselves
-            logger.warning("could not give back rate limit slots (%s)", error)
+        except shared_cache.errors() as error:  # the slots expire by themselves
+            warn(PER_PROCESS, error)
         self.slots = []
 
 
@@ -76,17 +76,18 @@ def limited(client_id: str | None, address: str | None) -> Iterator[Attempt]:
 def reserve(client_id: str | None, address: str | None) -> Attempt:
     limits = _limits(client_id, address)
     try:
-        return _take_slots(caches[app_settings.CACHE], limits)
-    except Exception as error:  # noqa: BLE001  any cache failure: see the module docstring
-        logger.warning("rate limit cache unavailable (%s); limiting per process until it is back", error)
+        return _take_slots(shared_cache.cache(), limits)
+    except shared_cache.errors() as error:
+        warn(PER_PROCESS, error)
         return _take_slots(FALLBACK, limits)
 
 
 def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]:
     source = _address_block(address)
+    per_client = app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT
     limits = [(f"m2m_auth:rl:address:{_digest(source)}", app_settings.CLIENT_AUTH_FAILURES_PER_ADDRESS)]
     if client_id:
-        limits.append((f"m2m_auth:rl:client:{_digest(client_id, source)}", app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT))
+        limits.append((f"m2m_auth:rl:client:{_digest(client_id, source)}", per_client))
     return [(prefix, int(limit)) for prefix, limit in limits if limit]
 
 
