@@ -55,6 +55,8 @@ class Attempt:
         self.failed = True
 
     def give_back(self) -> None:
+        if not self.slots:
+            return
         try:
             self.cache.delete_many(self.slots)
         except shared_cache.errors() as error:  # the slots expire by themselves
