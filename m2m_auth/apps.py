@@ -1,3 +1,5 @@
+from importlib.util import find_spec
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,3 +12,6 @@ class M2MAuthConfig(AppConfig):
     def ready(self) -> None:
         from . import cache_check, checks  # noqa: F401  (registers the system checks)
         from .oauth import checks as oauth_checks  # noqa: F401
+
+        if find_spec("drf_spectacular") is not None:
+            from . import openapi  # noqa: F401  (defining the extensions registers them)

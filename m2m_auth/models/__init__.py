@@ -1,6 +1,7 @@
 from .api_keys import ApiKey
 from .applications import Application, ClientSecret
 from .audit import AuditEvent
+from .notices import ExpiryNotice
 from .rbac import ApiResource, Permission, Role, RoleAssignment
 from .revocations import RevokedToken
 from .signing_keys import SigningKey
@@ -27,6 +28,7 @@ __all__ = [
     "AuditEvent",
     "ClientSecret",
     "CredentialUsage",
+    "ExpiryNotice",
     "Permission",
     "PersonalAccessToken",
     "RevokedToken",
