@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from .. import audit, issuing
 from ..exceptions import M2MAuthError
 from ..models import ApiKey, ClientSecret, PersonalAccessToken
-from .base import actor, masked
+from .base import actor, change_url, masked
 from .buttons import confirm_page
 from .credential_base import SecretCredentialAdmin
 from .display import compact_time
-from .expiring import ExpiringViewMixin, change_url
+from .expiring import ExpiringViewMixin
 from .fields import ScopeChoiceField, empty_hint
 from .forms import (
     ApiKeyIssueForm,

@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from django import forms
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from .. import expiry
 from ..app_settings import app_settings
 from ..models import ApiKey, Application, ClientSecret, PersonalAccessToken
-from .base import masked
+from .base import change_url, masked
 from .display import duration_text
 from .forms import DurationField
 
@@ -30,10 +30,6 @@ class WindowForm(forms.Form):
         if self.is_valid() and self.cleaned_data["within"]:
             return self.cleaned_data["within"]
         return timedelta(seconds=app_settings.EXPIRY_WARNING_WINDOW)
-
-
-def change_url(obj) -> str:
-    return reverse(f"admin:m2m_auth_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 SECTIONS = [
