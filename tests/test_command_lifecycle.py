@@ -174,3 +174,10 @@ def test_revoking_a_rolled_keys_name_revokes_the_new_key(make_api_key):
     assert revoking.find_api_key(key.name) == new
     m2m("apikey", "revoke", key.name)
     assert ApiKey.objects.get(pk=new.pk).is_revoked and not ApiKey.objects.get(pk=key.pk).is_revoked
+
+
+def test_revoking_by_the_secret_of_a_revoked_key_says_it_already_was(make_api_key):
+    key, secret = make_api_key()
+    revoking.revoke(key)
+    printed = m2m("apikey", "revoke", secret)
+    assert "already revoked" in printed and secret not in printed
