@@ -233,3 +233,12 @@ def test_admin_refuses_a_resource_identifier_that_is_not_an_absolute_uri(admin_c
     assert response.status_code == 200
     assert "an absolute URI is required" in response.content.decode()
     assert not ApiResource.objects.filter(name="Not a URL").exists()
+
+
+def test_registering_an_application_without_a_scope_warns(admin_client, make_role):
+    page = admin_client.post(reverse("admin:m2m_auth_application_add"), {"name": "lonely", "with_secret": "on"})
+    assert "has no role that gives it a scope, so the token endpoint will refuse it" in page.content.decode()
+    role = make_role(["orders:read"], kind="machine")
+    page = admin_client.post(reverse("admin:m2m_auth_application_add"),
+                             {"name": "served", "roles": [role.pk], "with_secret": "on"})
+    assert "has no role" not in page.content.decode() and Application.objects.filter(name="served").exists()

@@ -1,14 +1,9 @@
 """The demo's Swagger UI in a real browser: three security schemes, and a call
 to /api/orders/ with an API key, every asset served by the demo itself."""
 
-import pytest
+from .browser import browser, by, marks, wait_for_text  # noqa: F401  (browser is a fixture)
 
-from .test_browser import HAVE_BROWSER, browser, by, wait_for_text  # noqa: F401  (browser is a fixture)
-
-pytestmark = [
-    pytest.mark.skipif(not HAVE_BROWSER, reason="needs Debian's chromium and chromium-driver"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = marks
 
 
 def test_swagger_ui_authorizes_with_a_key_and_lists_orders(browser, live_server, make_api_key):  # noqa: F811

@@ -12,7 +12,7 @@ from django.utils import timezone
 from .. import applications, expiry, revoking
 from ..exceptions import InvalidInput
 from ..models import Application
-from ..oauth import clients, grants, registration
+from ..oauth import clients, registration
 from .output import iso, write_created, write_json
 from .verbs import ACTOR, add_create, add_json, add_list, add_revoke, add_roles, noun, scope_names, verb
 
@@ -78,10 +78,9 @@ def create(options: dict, out: OutputWrapper) -> None:
         options["name"], roles=options["roles"], with_secret=not options["no_secret"], jwks=jwks,
         tls_subject_dn=tls.get("subject_dn"), tls_san=tls.get("san"), certificates=tls.get("certificates", ()),
         actor=ACTOR)
-    if not grants.held_by_application(app):
-        # Not an error: scripts create the application first and its roles after.
-        options["stderr"].write(f"Warning: {app.name!r} has no role that gives it a scope, so the token endpoint "
-                                f"will refuse it; give it one: m2m app update {app.client_id} --add-role ROLE")
+    warning = registration.scopeless_warning(app)
+    if warning:
+        options["stderr"].write(f"Warning: {warning}; give it one: m2m app update {app.client_id} --add-role ROLE")
     record = {"id": str(app.pk), "name": app.name, "client_id": app.client_id, "client_secret": secret}
     sentence = f"Created application {app.name!r} (id {app.pk}, client id {app.client_id})."
     if secret is not None:
