@@ -115,9 +115,11 @@ def test_app_update_inactive_suspends_its_keys_and_active_restores_them(api_clie
     _, key = make_api_key(application=app)
     m2m("app", "update", app.client_id, "--inactive")
     assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 401
-    assert m2m_json("app", "list")[0]["status"] in ("active", "inactive")
+    statuses = {row["client_id"]: row["status"] for row in m2m_json("app", "list")}
+    assert statuses[app.client_id] == "inactive" and not app.api_keys.revoked().exists()
     m2m("app", "update", app.name, "--active")
     assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 200
+    assert {row["client_id"]: row["status"] for row in m2m_json("app", "list")}[app.client_id] == "active"
 
 
 def test_role_update_adds_and_removes_scopes_for_every_holder(api_client, make_role, make_api_key):
