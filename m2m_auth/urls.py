@@ -4,7 +4,7 @@ discover them from the metadata) and the self-service token pages."""
 from django.urls import path
 
 from . import selfservice
-from .oauth import views
+from .oauth import feed_views, views
 from .oauth.jwks_view import jwks_view
 
 app_name = "m2m_auth"
@@ -15,6 +15,8 @@ urlpatterns = [
     path("oauth/token", views.TokenView.as_view(), name="token"),
     path("oauth/introspect", views.IntrospectView.as_view(), name="introspect"),
     path("oauth/revoke", views.RevokeView.as_view(), name="revoke"),
+    path("oauth/revocations", feed_views.revocation_feed_view, name="revocation-feed"),
+    path("m2m-auth/health", feed_views.health_view, name="health"),
     path("account/tokens/", selfservice.tokens, name="tokens"),
     path("account/tokens/<str:public_id>/revoke/", selfservice.revoke_token, name="token-revoke"),
 ]

@@ -2,6 +2,7 @@ from .api_keys import ApiKey
 from .applications import Application, ClientSecret
 from .audit import AuditEvent
 from .rbac import ApiResource, Permission, Role, RoleAssignment
+from .revocation_events import RevocationEvent
 from .revocations import RevokedToken
 from .signing_keys import SigningKey
 from .tokens import PersonalAccessToken
@@ -16,6 +17,7 @@ __all__ = [
     "CredentialUsage",
     "Permission",
     "PersonalAccessToken",
+    "RevocationEvent",
     "RevokedToken",
     "SigningKey",
     "Role",

@@ -8,12 +8,13 @@ Django's database cache) for a revocation to reach every one of them at once.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import feed
 from ..app_settings import app_settings
 from ..models import RevokedToken
 
@@ -30,6 +31,7 @@ def deny(claims: dict) -> None:
     try:
         with transaction.atomic():
             RevokedToken.objects.create(jti=claims["jti"], client_id=claims["client_id"], expires_at=expires_at)
+            feed.record_jwt(claims["jti"], expires_at + timedelta(seconds=app_settings.JWT_LEEWAY))
     except IntegrityError:
         pass  # already revoked
     caches[app_settings.CACHE].set(_cache_key(claims["jti"]), 1, timeout=int(remaining) + 1)
