@@ -1,6 +1,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
+from ..app_settings import app_settings
 from . import keys
 
 
@@ -8,8 +9,9 @@ from . import keys
 def jwks_view(request):
     """``GET /.well-known/jwks.json``: every unretired public signing key.
 
-    Cacheable for five minutes: keys are published a whole rotation before
-    they sign, and verifiers refetch on an unknown ``kid``.
+    Cacheable for ``JWKS_MAX_AGE`` seconds (five minutes by default): a key is
+    published at least that long before it signs (``keys.publication_delay``).
     """
     keys.current_key()  # a fresh install publishes its first keys at once
-    return JsonResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+    max_age = app_settings.JWKS_MAX_AGE
+    return JsonResponse(keys.jwks(), headers={"Cache-Control": f"public, max-age={max_age}"})
