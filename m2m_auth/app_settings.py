@@ -62,7 +62,7 @@ DEFAULTS: dict[str, Any] = {
     # new signing key signs only after it has been published for that long.
     "JWKS_MAX_AGE": 300,
     # Issuer: how often followers of the revocation feed are asked to poll it.
-    "REVOCATION_FEED_POLL_INTERVAL": 0.4,
+    "REVOCATION_FEED_POLL_INTERVAL": 0.3,
     # Remote resource server: a revocation feed older than STALE_AFTER seconds
     # is logged and reported by the health endpoint; past REFUSE_AFTER (None:
     # never) every issuer-backed credential is answered 503 instead.

@@ -10,3 +10,4 @@ class M2MAuthConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
         from .oauth import checks as oauth_checks  # noqa: F401
+        from .oauth import remote_checks  # noqa: F401

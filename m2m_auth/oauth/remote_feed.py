@@ -5,7 +5,7 @@ path only looks them up in a dict: no network, no cache. A daemon thread per
 process keeps that dict current:
 
 - every ``SYNC_SECONDS`` it reads the site's shared cache (one small ``head``
-  entry; the whole ``state`` only when the cursor moved);
+  entry; the whole ``state`` only when its version moved);
 - one process per shared cache holds a short lease (``cache.add``) and polls
   the issuer's feed at the interval the issuer asks for, then writes ``state``
   and ``head`` for the others. A thousand processes on one site make one
@@ -58,6 +58,7 @@ class FeedFollower:
         self.prefix = "m2m_auth:feed:" + hashlib.sha256(issuer.encode()).hexdigest()[:16]
         self.revoked: dict[str, float] = {}
         self.cursor: str | None = None
+        self.version: int | None = None  # of the shared state last read or written
         self.synced_at: float | None = None
         self.started_at = clock()
         self.error: str | None = None
@@ -83,13 +84,19 @@ class FeedFollower:
             raise RevocationStateUnknown()
 
     def status(self) -> dict:
-        stale = self.staleness() > app_settings.REMOTE_FEED_STALE_AFTER
         return {
-            "status": "refusing" if self.refusing() else "stale" if stale else "ok",
+            "status": self._condition(),
             "issuer": self.issuer, "cursor": self.cursor, "revoked": len(self.revoked),
             "seconds_since_sync": None if self.synced_at is None else round(self.staleness(), 3),
-            "error": self.error,
+            "error": self.error, "process": os.getpid(),
         }
+
+    def _condition(self) -> str:
+        if self.refusing():
+            return "refusing"
+        if self.staleness() > app_settings.REMOTE_FEED_STALE_AFTER:
+            return "stale"
+        return "degraded" if self.error else "ok"
 
     # The follower thread.
     def ensure_running(self) -> None:
@@ -130,9 +137,10 @@ class FeedFollower:
         except Exception as error:  # noqa: BLE001 (any failure keeps what we have)
             self._failed(f"{type(error).__name__}: {error}")
             return
-        self.revoked.update(events)
+        news = {key: until for key, until in events.items() if self.revoked.get(key) != until}
+        self.revoked.update(news)
         self.synced_at, self.error = self.clock(), None
-        self._share(bool(events))
+        self._share(bool(news))
 
     def _failed(self, error: str) -> None:
         self.error = error
@@ -145,11 +153,11 @@ class FeedFollower:
         head = self._cache_call("get", f"{self.prefix}:head")
         if not isinstance(head, dict):
             return
-        if head.get("cursor") != self.cursor:
+        if head.get("version") != self.version:
             state = self._cache_call("get", f"{self.prefix}:state")
             if isinstance(state, dict):
                 self.revoked.update(state.get("revoked", {}))
-                self.cursor = state.get("cursor")
+                self.cursor, self.version = state.get("cursor"), state.get("version")
         if head.get("synced_at") and head["synced_at"] > (self.synced_at or 0):
             self.synced_at, self.error = head["synced_at"], head.get("error")
         elif head.get("error"):
@@ -157,12 +165,13 @@ class FeedFollower:
 
     def _share(self, changed: bool) -> None:
         if changed or self._cache_call("get", f"{self.prefix}:state") is None:
-            state = {"cursor": self.cursor, "revoked": self._unexpired()}
+            self.version = time.time_ns()
+            state = {"cursor": self.cursor, "revoked": self._unexpired(), "version": self.version}
             self._cache_call("set", f"{self.prefix}:state", state, None)
         self._cache_call("set", f"{self.prefix}:head", self._head(), None)
 
     def _head(self) -> dict:
-        return {"cursor": self.cursor, "synced_at": self.synced_at, "error": self.error}
+        return {"version": self.version, "synced_at": self.synced_at, "error": self.error}
 
     def _lead(self) -> bool:
         key = f"{self.prefix}:leader"

@@ -14,7 +14,7 @@ from .remote_http import Fetch, RemoteError, Response, endpoint, http_fetch, jso
 FEED_MEMBER = "revocation_feed_endpoint"
 KINDS = {"jwt": "jti", "api_key": "id", "personal_access_token": "id"}
 CURSOR = re.compile(r"[0-9]{1,18}")
-DEFAULT_POLL_SECONDS = 0.4
+DEFAULT_POLL_SECONDS = 0.3
 POLL_BOUNDS = (0.1, 60.0)
 MAX_PAGES = 50
 
