@@ -91,9 +91,9 @@ def allowed_url(issuer: str, url: object) -> bool:
     return parts.scheme == "http" and issuer_parts.scheme == "http" and _loopback(issuer_parts.hostname or "")
 
 
-def fetch_metadata(issuer: str, fetch: Fetch = http_fetch, timeout: float = 5.0) -> dict:
+def fetch_metadata(issuer: str, fetch: Fetch | None = None, timeout: float = 5.0) -> dict:
     url = metadata_url(issuer)
-    metadata = json_object(Response(*fetch(url, timeout)), url)
+    metadata = json_object(Response(*(fetch or http_fetch)(url, timeout)), url)
     if metadata.get("issuer") != issuer:
         raise RemoteError(f"metadata names issuer {metadata.get('issuer')!r}")
     return metadata
@@ -103,7 +103,7 @@ _metadata: dict[str, tuple[float, dict]] = {}
 _metadata_lock = threading.Lock()
 
 
-def endpoint(issuer: str, name: str, fetch: Fetch = http_fetch) -> str:
+def endpoint(issuer: str, name: str, fetch: Fetch | None = None) -> str:
     """A metadata member naming an endpoint, from metadata cached for a few minutes."""
     with _metadata_lock:
         read_at, metadata = _metadata.get(issuer, (0.0, {}))

@@ -27,7 +27,7 @@ from ..app_settings import app_settings
 from ..authentication import INVALID, ApiKeyAuthentication, PersonalAccessTokenAuthentication
 from ..principals import AuthContext, MachinePrincipal, TokenUser
 from .remote_feed import follower_for
-from .remote_http import RemoteError, Response, basic_authorization, endpoint, form, http_fetch, json_object
+from .remote_http import Fetch, RemoteError, Response, basic_authorization, endpoint, form, http_fetch, json_object
 
 logger = logging.getLogger("m2m_auth.remote_introspection")
 
@@ -92,16 +92,17 @@ def _seconds_to_keep(answer: dict) -> float:
     return max(0.0, seconds)
 
 
-def _ask(issuer: str, token: str) -> dict:
+def _ask(issuer: str, token: str, fetch: Fetch | None = None) -> dict:
     client_id, secret = app_settings.REMOTE_CLIENT_ID, app_settings.REMOTE_CLIENT_SECRET
     if not client_id or not secret:
         logger.error("an API key or PAT was presented, but REMOTE_CLIENT_ID/REMOTE_CLIENT_SECRET are not set")
         raise IssuerUnavailable()
     try:
-        url = endpoint(issuer, "introspection_endpoint")
+        fetch = fetch or http_fetch
+        url = endpoint(issuer, "introspection_endpoint", fetch)
         headers = {"Authorization": basic_authorization(client_id, secret), "Accept": "application/json",
                    "Content-Type": "application/x-www-form-urlencoded"}
-        response = Response(*http_fetch(url, TIMEOUT, headers, form({"token": token})))
+        response = Response(*fetch(url, TIMEOUT, headers, form({"token": token})))
         if response.status == 401:
             raise RemoteError("the issuer refused REMOTE_CLIENT_ID/REMOTE_CLIENT_SECRET")
         return json_object(response, url)
