@@ -87,8 +87,12 @@ def _generation() -> int:
 
 def answer(since: int) -> dict:
     """The feed after ``since``: ``cursor``, ``events``, ``more``, ``reset`` and an ``etag``."""
-    key = f"m2m_auth:revocation-feed:{since}:{_generation()}"
-    cached = _cache().get(key)
+    try:
+        key = f"m2m_auth:revocation-feed:{since}:{_generation()}"
+        cached = _cache().get(key)
+    except Exception:  # noqa: BLE001 (without its cache the feed still answers, one query a poll)
+        logger.warning("revocation feed: the cache is unavailable", exc_info=True)
+        return _compute(since)
     if cached is None:
         cached = _compute(since)
         _cache().set(key, cached, ANSWER_SECONDS)

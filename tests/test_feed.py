@@ -118,3 +118,16 @@ def test_expired_events_are_not_served_and_can_be_pruned(client, make_api_key, c
 
 def test_post_is_refused(client):
     assert client.post(FEED).status_code == 405
+
+
+def test_the_feed_answers_without_its_cache(client, make_api_key, monkeypatch):
+    key, _ = make_api_key()
+    revoking.revoke(key)
+
+    class BrokenCache:
+        def __getattr__(self, name):
+            raise ConnectionError("cache down")
+
+    monkeypatch.setattr(feed, "_cache", BrokenCache)
+    answer = client.get(FEED)
+    assert answer.status_code == 200 and [event["id"] for event in answer.json()["events"]] == [key.public_id]
