@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test clean system-packages
+.PHONY: demo test dist typecheck clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +24,36 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# For maintainers and CI: the build, packaging and typing tools (the dev extra).
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]" $(if $(PIP_EXTRA),"$(PIP_EXTRA)")
+	touch $@
+
+# The wheel and the sdist, built in an isolated environment, checked as PyPI would.
+dist: $(VENV)/.installed-dev
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+# m2m-auth against its peers (bench/README.md); BENCH_ARGS="--http" adds gunicorn + wrk.
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || true
+	$(BIN)/python -m bench.compare $(BENCH_ARGS)
+
 # The browser tests drive Debian's chromium, the mutual TLS test Debian's
-# nginx: install them when we can (root with apt), else those tests are skipped.
+# nginx, the README recipe's test curl, the fault-injection tests their own
+# PostgreSQL and redis-server: install them when we can (root with apt), else
+# those tests are skipped.
 system-packages:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ]; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -x /usr/sbin/nginx ] && command -v curl >/dev/null \
+		&& command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium, chromium-driver and nginx for the browser and mutual TLS tests"; \
-		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx >/dev/null; \
-	else echo "chromium, chromedriver or nginx missing: the browser or mutual TLS tests will be skipped"; fi
+		echo "Installing Debian's chromium, chromium-driver, nginx, curl, postgresql and redis-server for the browser, mutual TLS, recipe and fault tests"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver nginx curl postgresql redis-server >/dev/null; \
+	else echo "chromium, chromedriver, nginx, curl, PostgreSQL or redis-server missing: the browser, mutual TLS, recipe or fault tests will be skipped"; fi
 
 clean:
-	rm -rf $(VENV) demo.sqlite3 .pytest_cache
+	rm -rf $(VENV) demo.sqlite3 .pytest_cache dist build .mypy_cache

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "FAILED_AUTH_AUDIT_INTERVAL": 60,
     # Cache alias used to coalesce audit records.
     "CACHE": "default",
+    # ``m2m prune`` deletes audit events older than this many seconds (None: keep them all).
+    "AUDIT_RETENTION": 365 * DAY,
     "API_KEY_DEFAULT_LIFETIME": None,
     "PAT_DEFAULT_LIFETIME": 30 * DAY,
     "PAT_MAX_LIFETIME": 366 * DAY,
@@ -40,11 +42,18 @@ DEFAULTS: dict[str, Any] = {
     # encrypt the private keys at rest, [] derives one from SECRET_KEY.
     "SIGNING_ALGORITHM": "RS256",
     "SIGNING_KEY_ENCRYPTION_KEYS": [],
-    # Mutual TLS behind a TLS-terminating proxy: the verified client
-    # certificate arrives in a header, trusted only from these addresses
-    # (CIDR); the header's format is "rfc9440" or "nginx" (URL-escaped PEM);
-    # the CA bundle (a PEM file) that tls_client_auth certificates chain to.
+    # The reverse proxies (addresses or CIDR networks, "unix" for a Unix
+    # socket) whose forwarding header names the client's address, and whose
+    # forwarded client certificates are believed (see addresses.py).
+    "TRUSTED_PROXIES": [],
+    # "X-Forwarded-For" (rightmost untrusted hop) or RFC 7239 "Forwarded".
+    "FORWARDED_HEADER": "X-Forwarded-For",
+    # Deprecated alias of TRUSTED_PROXIES, used while that is unset (check W020).
     "MTLS_TRUSTED_PROXIES": [],
+    # Mutual TLS behind a TLS-terminating proxy: the verified client
+    # certificate arrives in a header from a trusted proxy; the header's
+    # format is "rfc9440" or "nginx" (URL-escaped PEM); the CA bundle (a PEM
+    # file) that tls_client_auth certificates chain to.
     "MTLS_CERT_HEADER": "Client-Cert",
     "MTLS_CERT_HEADER_FORMAT": "rfc9440",
     "MTLS_CA_FILE": None,
@@ -80,14 +89,12 @@ DEFAULTS: dict[str, Any] = {
     # secrets are cut to this overlap window.
     "CLIENT_SECRET_LIFETIME": None,
     "SECRET_ROTATION_OVERLAP": 7 * DAY,
-    # Failed client authentications allowed per window, per client id and per address.
+    # Failed client authentications allowed per sliding window (seconds), per
+    # client id and address, and per address; 0 turns a limit off.
     "CLIENT_AUTH_FAILURES_PER_CLIENT": 10,
     "CLIENT_AUTH_FAILURES_PER_ADDRESS": 30,
     "CLIENT_AUTH_FAILURE_WINDOW": 60,
 }
-
-KIND_CODES = {"api_key": "ak", "personal_access_token": "pat", "client_secret": "cs"}
-
 
 class AppSettings:
     def __getattr__(self, name: str) -> Any:
@@ -96,8 +103,10 @@ class AppSettings:
         return user_settings().get(name, DEFAULTS[name])
 
     def prefix(self, kind: str) -> str:
-        """The typed prefix of a secret kind, e.g. ``m2m_ak_``."""
-        return f"{self.VENDOR}_{KIND_CODES[kind]}_"
+        """The typed prefix of a secret kind, e.g. ``m2m_ak_`` (see ``hashing.prefix``)."""
+        from . import hashing  # hashing reads these settings
+
+        return hashing.prefix(kind)
 
     def current_pepper(self) -> bytes:
         if self.PEPPER:

@@ -8,6 +8,6 @@ class M2MAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import cache_check, checks  # noqa: F401  (registers the system checks)
         from .oauth import checks as oauth_checks  # noqa: F401
         from .oauth import remote_checks  # noqa: F401

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
-import logging
 from typing import Any
 
-from django.core.cache import caches
 from django.db import models
 
+from . import inputs, shared_cache
+from .addresses import client_address  # noqa: F401  (callers name it audit.client_address)
 from .app_settings import app_settings
 from .models import AuditEvent
 
-logger = logging.getLogger("m2m_auth.audit")
-
-TARGET_KINDS = {
-    "ApiKey": "api_key",
-    "PersonalAccessToken": "personal_access_token",
-    "Application": "application",
-    "ClientSecret": "client_secret",
-    "ApiResource": "api_resource",
-    "Role": "role",
-}
-
-
-def client_address(request: Any) -> str | None:
-    """The peer address of a request, if it is a valid IP address."""
-    return client_address_of(getattr(request, "META", {}).get("REMOTE_ADDR", ""))
-
-
-def client_address_of(raw: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
-
 
 def target_of(obj: models.Model) -> tuple[str, str]:
-    kind = TARGET_KINDS.get(type(obj).__name__, type(obj)._meta.model_name)
+    kind = getattr(type(obj), "object_kind", type(obj)._meta.model_name)
     for attribute in ("public_id", "client_id", "identifier", "kid", "scope", "name"):
         ident = getattr(obj, attribute, None)
         if ident:
@@ -52,21 +28,25 @@ def record(action: str, obj: models.Model, *, actor: str = "", address: str | No
     )
 
 
-def failed_authentication(kind: str, public_id: str, address: str | None, reason: str) -> None:
-    """Record a rejected, well-formed credential, at most once per interval.
+def failed_authentication(kind: str, ident: str | None, address: str | None, reason: str | None) -> None:
+    """Record a rejected credential (a public id) or client (a client id), at most once per interval.
 
     Coalesced through the cache so that a flood of bad requests cannot turn
-    into a flood of database writes.
+    into a flood of database writes; the cache key is hashed, and the gate is
+    per worker while the cache is down. An ident that is not a public id or a
+    client id (a malformed token, a swapped secret) is not recorded: it may be
+    a secret.
     """
-    logger.info("rejected %s %s from %s: %s", kind, public_id, address, reason)
+    if inputs.public_id(ident) is None and inputs.client_id(ident) is None:
+        return
     interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
-    gate = f"m2m_auth:failed:{kind}:{public_id}:{address}"
-    if interval and not caches[app_settings.CACHE].add(gate, 1, timeout=interval):
+    gate = inputs.cache_key("failed", kind, ident, address)
+    if interval and not shared_cache.first_in(gate, interval):
         return
     AuditEvent.objects.create(
         action=AuditEvent.Action.AUTH_FAILED,
         target_kind=kind,
-        target_id=public_id,
+        target_id=ident,
         address=address,
-        detail={"reason": reason},
+        detail={"reason": reason or "refused"},
     )

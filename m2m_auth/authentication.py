@@ -2,30 +2,30 @@
 
 Each class is a pipeline of small overridable steps::
 
-    get_raw_token -> parse (no query) -> lookup (one query) -> verify -> refusal
-                  -> touch last-used (coalesced) -> (principal, AuthContext)
+    get_raw_token -> verification.verify (parse with no query, one query,
+                     hash check, refusal, coalesced last-used touch)
+                  -> (principal, AuthContext)
 
 A class returns None when the request carries no credential of its kind
 (so the next class may try) and raises ``AuthenticationFailed`` when it
 carries one that is bad: a presented credential never falls through to
 anonymous access. Every rejection has the same body, whatever the reason;
-the reason goes to the log and, coalesced, to the audit log.
+the reason goes to the log and, coalesced, to the audit log. A database or
+cache outage raises ``outages.ServiceUnavailable`` (503, Retry-After).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from . import audit, hashing, last_used, lookup
+from . import audit, lookup, verification
 from .app_settings import app_settings
+from .outages import translated
 from .principals import AuthContext, MachinePrincipal
-
-logger = logging.getLogger("m2m_auth.authentication")
 
 INVALID = _("Invalid credentials.")
 
@@ -46,6 +46,7 @@ class SecretAuthentication(BaseAuthentication):
     kind = ""
     realm = "api"
 
+    @translated()  # a database or cache outage is a 503, not a 500
     def authenticate(self, request):
         token = self.get_raw_token(request)
         if token is None:
@@ -64,30 +65,11 @@ class SecretAuthentication(BaseAuthentication):
         return None
 
     def authenticate_token(self, request, token: str):
-        parsed = hashing.parse(token, self.kind)
-        if parsed is None:
-            self.reject(request, None, "malformed")
-        credential = self.lookup(parsed.public_id)
-        if credential is None:
-            self.reject(request, parsed.public_id, "unknown id")
-        if not hashing.matches(parsed.token, credential.secret_hash):
-            self.reject(request, parsed.public_id, "wrong secret")
-        reason = self.refusal(credential)
-        if reason:
-            self.reject(request, parsed.public_id, reason)
-        last_used.touch(credential, request)
-        return self.principal(credential), self.context(credential)
-
-    def lookup(self, public_id: str):
-        raise NotImplementedError
-
-    def refusal(self, credential) -> str | None:
-        """Why a genuine credential may not be used now, or None."""
-        if credential.revoked_at is not None:
-            return "revoked"
-        if credential.is_expired:
-            return "expired"
-        return None
+        address = audit.client_address(request)
+        verdict = verification.verify(self.kind, token, address)
+        if not verdict.accepted:
+            self.reject(request, verdict, address)
+        return self.principal(verdict.credential), self.context(verdict.credential)
 
     def principal(self, credential):
         raise NotImplementedError
@@ -95,13 +77,9 @@ class SecretAuthentication(BaseAuthentication):
     def context(self, credential) -> AuthContext:
         raise NotImplementedError
 
-    def reject(self, request, public_id: str | None, reason: str):
+    def reject(self, request, verdict: verification.Verdict, address: str | None):
         request._m2m_auth_rejected = True
-        address = audit.client_address(request)
-        if public_id is None:
-            logger.debug("rejected malformed %s from %s", self.kind, address)
-        else:
-            audit.failed_authentication(self.kind, public_id, address, reason)
+        audit.failed_authentication(self.kind, verdict.public_id, address, verdict.reason)
         raise exceptions.AuthenticationFailed(INVALID)
 
 
@@ -116,14 +94,6 @@ class ApiKeyAuthentication(SecretAuthentication):
             return value.strip()
         return super().get_raw_token(request)
 
-    def lookup(self, public_id: str):
-        return lookup.find_api_key(public_id)
-
-    def refusal(self, credential) -> str | None:
-        if credential.application_id is not None and not credential.owner_active:
-            return "application disabled"
-        return super().refusal(credential)
-
     def principal(self, credential) -> MachinePrincipal:
         return MachinePrincipal(self.kind, credential.public_id, credential.name, credential.owner_client_id)
 
@@ -136,14 +106,6 @@ class PersonalAccessTokenAuthentication(SecretAuthentication):
     """``Authorization: Bearer <token>``; the request acts as the token's user."""
 
     kind = "personal_access_token"
-
-    def lookup(self, public_id: str):
-        return lookup.find_personal_access_token(public_id)
-
-    def refusal(self, credential) -> str | None:
-        if not credential.user.is_active:
-            return "user inactive"
-        return super().refusal(credential)
 
     def principal(self, credential):
         return credential.user

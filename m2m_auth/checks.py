@@ -39,9 +39,9 @@ def check_settings(app_configs=None, **kwargs):
 
 
 def _check_durations(raw):
-    for name in ("LAST_USED_INTERVAL", "FAILED_AUTH_AUDIT_INTERVAL", "PAT_DEFAULT_LIFETIME", "PAT_MAX_LIFETIME", "API_KEY_DEFAULT_LIFETIME"):
+    for name in ("LAST_USED_INTERVAL", "FAILED_AUTH_AUDIT_INTERVAL", "PAT_DEFAULT_LIFETIME", "PAT_MAX_LIFETIME", "API_KEY_DEFAULT_LIFETIME", "AUDIT_RETENTION"):
         value = raw.get(name, DEFAULTS[name])
-        nullable = name == "API_KEY_DEFAULT_LIFETIME" and value is None
+        nullable = name in ("API_KEY_DEFAULT_LIFETIME", "AUDIT_RETENTION") and value is None
         if not nullable and (not isinstance(value, Number) or isinstance(value, bool) or value < 0):
             yield Error(f"M2M_AUTH[{name!r}] must be a number of seconds, zero or more.", id="m2m_auth.E005")
     default, maximum = raw.get("PAT_DEFAULT_LIFETIME", DEFAULTS["PAT_DEFAULT_LIFETIME"]), raw.get("PAT_MAX_LIFETIME", DEFAULTS["PAT_MAX_LIFETIME"])

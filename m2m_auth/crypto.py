@@ -33,12 +33,17 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 PUBLIC_ID_LENGTH = 12
 RANDOM_LENGTH = 32
 CHECKSUM_LENGTH = 6
+CLIENT_ID_LENGTH = 24
 HASH_SCHEME = "hmac-sha256"
 MAX_TOKEN_LENGTH = 100
 
 _BODY = re.compile(
     rf"([0-9A-Za-z]{{{PUBLIC_ID_LENGTH}}})_([0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}})"
 )
+
+
+_PUBLIC_ID = re.compile(f"[0-9A-Za-z]{{{PUBLIC_ID_LENGTH}}}")
+_CLIENT_ID = re.compile(f"[0-9A-Za-z]{{{CLIENT_ID_LENGTH}}}")
 
 
 class ParsedToken(NamedTuple):
@@ -67,6 +72,19 @@ def generate_token(prefix: str) -> ParsedToken:
     public_id = random_base62(PUBLIC_ID_LENGTH)
     head = f"{prefix}{public_id}_{random_base62(RANDOM_LENGTH)}"
     return ParsedToken(public_id, head + checksum(head))
+
+
+def generate_client_id() -> str:
+    """An OAuth client id: public, but never shaped like a secret (no prefix, no underscore)."""
+    return random_base62(CLIENT_ID_LENGTH)
+
+
+def is_client_id(value: object) -> bool:
+    return isinstance(value, str) and _CLIENT_ID.fullmatch(value) is not None
+
+
+def is_public_id(value: object) -> bool:
+    return isinstance(value, str) and _PUBLIC_ID.fullmatch(value) is not None
 
 
 def parse_token(token: str, prefix: str) -> ParsedToken | None:

@@ -13,9 +13,9 @@ file twice changes nothing the second time.
 and ``token_ttl``, its scopes (added), a role's scopes (set to the file's list).
 It never deletes: scopes, resources and roles the file does not mention stay.
 A key left out (``token_ttl``, ``scopes``) leaves that attribute as it is, or
-takes the default on creation. A role's kind is never changed, since its
-assignments and credentials would silently change meaning; a role of the
-other kind is an error. A role's scopes must exist in the file or the database.
+takes the default on creation. A role's kind changes only while nothing holds
+it that the change would take it from (``Role.kind_change_refusal``, the rule
+the admin follows too). A role's scopes must exist in the file or the database.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from . import audit, rbac
-from .exceptions import Conflict, InvalidInput, NotFound
+from .exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from .models import ApiResource, Permission, Role
+from .models.names import normalize_name
 
 __all__ = ["Outcome", "ResourceSpec", "RoleSpec", "Spec", "apply", "apply_file", "load", "parse"]
 
@@ -140,20 +141,20 @@ def _at(where: str) -> Iterator[None]:
 def _resource(item: object, where: str) -> ResourceSpec:
     fields = _fields(item, where, RESOURCE_KEYS, required=("identifier", "name"))
     with _at(where):
-        rbac.validate_resource_fields(fields["identifier"], fields["name"], fields.get("token_ttl", 900))
+        name = rbac.validate_resource_fields(fields["identifier"], fields["name"], fields.get("token_ttl", 900))
         scopes = {rbac.validate_scope(scope) for scope in fields.get("scopes", [])}
-    return ResourceSpec(fields["identifier"], fields["name"], fields.get("token_ttl"), tuple(sorted(scopes)))
+    return ResourceSpec(fields["identifier"], name, fields.get("token_ttl"), tuple(sorted(scopes)))
 
 
 def _role(item: object, where: str) -> RoleSpec:
     fields = _fields(item, where, ROLE_KEYS, required=("name", "kind"))
     with _at(where):
-        rbac.validate_name(fields["name"])
+        name = normalize_name(fields["name"])
         if fields["kind"] not in Role.Kind.values:
             raise InvalidInput(f"Invalid role kind {fields['kind']!r}: use machine or user.")
         scopes = fields.get("scopes")
         scopes = None if scopes is None else tuple(sorted({rbac.validate_scope(scope) for scope in scopes}))
-    return RoleSpec(fields["name"], fields["kind"], scopes)
+    return RoleSpec(name, fields["kind"], scopes)
 
 
 def _once(what: str, values: Iterable[str]) -> None:
@@ -184,10 +185,7 @@ def _check_against_database(spec: Spec) -> None:
         holder = ApiResource.objects.filter(name=resource.name).exclude(identifier=resource.identifier).first()
         if holder is not None:
             raise Conflict(f"A resource named {resource.name!r} already exists: {holder.identifier}.")
-        owned = Permission.objects.filter(scope__in=resource.scopes).exclude(resource__identifier=resource.identifier)
-        taken = sorted(owned.values_list("scope", flat=True))
-        if taken:
-            raise Conflict(f"Scope already defined by another resource: {', '.join(taken)}.")
+        rbac.refuse_scopes_of_other_resources(resource.scopes, resource.identifier)
     declared = {scope for resource in spec.resources for scope in resource.scopes}
     for role in spec.roles:
         _check_role(role, declared)
@@ -195,8 +193,9 @@ def _check_against_database(spec: Spec) -> None:
 
 def _check_role(role: RoleSpec, declared: set[str]) -> None:
     existing = Role.objects.filter(name=role.name).first()
-    if existing is not None and existing.kind != role.kind:
-        raise Conflict(f"Role {role.name!r} is a {existing.kind} role; its kind cannot change.")
+    refusal = existing.kind_change_refusal(role.kind) if existing and existing.kind != role.kind else None
+    if refusal:
+        raise NotPermitted(refusal)
     wanted = set(role.scopes or ()) - declared
     missing = sorted(wanted - set(Permission.objects.filter(scope__in=wanted).values_list("scope", flat=True)))
     if missing:
@@ -226,8 +225,4 @@ def _apply_role(spec: RoleSpec, actor: str) -> str:
     if role is None:
         rbac.create_role(spec.name, spec.kind, spec.scopes or (), actor=actor)
         return "created"
-    if spec.scopes is None or set(spec.scopes) == set(role.permissions.values_list("scope", flat=True)):
-        return "unchanged"
-    role.permissions.set(rbac.resolve_scopes(spec.scopes))
-    audit.record("update", role, actor=actor, scopes=sorted(spec.scopes))
-    return "updated"
+    return "updated" if rbac.update_role(role, kind=spec.kind, scopes=spec.scopes, actor=actor) else "unchanged"

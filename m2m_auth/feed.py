@@ -22,11 +22,10 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
-from .app_settings import app_settings
+from . import shared_cache
 from .models import ApiKey, PersonalAccessToken, RevocationEvent
 
 logger = logging.getLogger("m2m_auth.feed")
@@ -64,38 +63,30 @@ def prune_expired() -> int:
     return RevocationEvent.objects.filter(expires_at__lt=timezone.now() - KEY_RETENTION).delete()[0]
 
 
-def _cache():
-    return caches[app_settings.CACHE]
-
-
 def _advance_generation() -> None:
-    try:
-        _cache().incr(GENERATION_KEY)
-    except ValueError:  # no generation yet (or the cache was emptied): any new value will do
-        _cache().add(GENERATION_KEY, time.time_ns())
-    except Exception:  # noqa: BLE001 (an unreachable cache only delays followers by ANSWER_SECONDS)
-        logger.warning("revocation feed: could not advance the generation in the cache", exc_info=True)
+    # Any value never used before will do: answers cached under the old one are never read again.
+    if not shared_cache.set(GENERATION_KEY, time.time_ns(), None):
+        logger.warning("revocation feed: the cache missed a revocation; followers see it within %s s", ANSWER_SECONDS)
 
 
-def _generation() -> int:
-    value = _cache().get(GENERATION_KEY)
+def _generation() -> int | None:
+    value = shared_cache.get(GENERATION_KEY)
     if value is None:
-        _cache().add(GENERATION_KEY, time.time_ns())
-        value = _cache().get(GENERATION_KEY, 0)
+        value = time.time_ns()
+        shared_cache.set(GENERATION_KEY, value, None)
     return value
 
 
 def answer(since: int) -> dict:
-    """The feed after ``since``: ``cursor``, ``events``, ``more``, ``reset`` and an ``etag``."""
-    try:
-        key = f"m2m_auth:revocation-feed:{since}:{_generation()}"
-        cached = _cache().get(key)
-    except Exception:  # noqa: BLE001 (without its cache the feed still answers, one query a poll)
-        logger.warning("revocation feed: the cache is unavailable", exc_info=True)
-        return _compute(since)
+    """The feed after ``since``: ``cursor``, ``events``, ``more``, ``reset`` and an ``etag``.
+
+    Without its cache the feed still answers, with one query a poll.
+    """
+    key = f"m2m_auth:revocation-feed:{since}:{_generation()}"
+    cached = shared_cache.get(key)
     if cached is None:
         cached = _compute(since)
-        _cache().set(key, cached, ANSWER_SECONDS)
+        shared_cache.set(key, cached, ANSWER_SECONDS)
     return cached
 
 

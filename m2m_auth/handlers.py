@@ -2,7 +2,8 @@
 
 Set ``REST_FRAMEWORK["EXCEPTION_HANDLER"] = "m2m_auth.handlers.exception_handler"``.
 It is DRF's own handler plus the RFC 6750 ``insufficient_scope`` challenge on
-403 answers caused by missing scopes.
+403 answers caused by missing scopes, and a 503 with ``Retry-After`` for a
+database or cache outage met in the view itself.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .outages import as_503, is_outage
+
 
 def insufficient_scope_challenge(scopes: list[str]) -> str:
     return f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'
 
 
 def exception_handler(exc, context):
+    if is_outage(exc):
+        exc = as_503(exc)
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     required = getattr(request, "m2m_required_scopes", None)

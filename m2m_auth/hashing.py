@@ -1,4 +1,8 @@
-"""Issuing and checking secrets with the configured prefix and peppers."""
+"""Issuing and checking secrets with the configured prefix and peppers.
+
+A kind (``api_key``, ``personal_access_token``, ``client_secret``) is the
+``object_kind`` of a secret model; the model also holds its prefix code.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +18,37 @@ class NewSecret(NamedTuple):
     secret_hash: str
 
 
+def prefix(kind: str) -> str:
+    """The typed prefix of a secret kind, e.g. ``m2m_ak_``."""
+    from .models import secret_model  # models import this module
+
+    return f"{app_settings.VENDOR}_{secret_model(kind).prefix_code}_"
+
+
 def new_secret(kind: str) -> NewSecret:
-    """A fresh secret of a kind (``api_key``, ``personal_access_token``, ``client_secret``)."""
-    public_id, plaintext = crypto.generate_token(app_settings.prefix(kind))
+    """A fresh secret of a kind."""
+    public_id, plaintext = crypto.generate_token(prefix(kind))
     return NewSecret(public_id, plaintext, crypto.hash_token(plaintext, app_settings.current_pepper()))
 
 
 def parse(token: str, kind: str) -> crypto.ParsedToken | None:
-    return crypto.parse_token(token, app_settings.prefix(kind))
+    return crypto.parse_token(token, prefix(kind))
 
 
 def matches(token: str, secret_hash: str) -> bool:
     return crypto.verify_token(token, secret_hash, app_settings.peppers())
 
 
+def prefixes() -> dict[str, str]:
+    """Every secret kind's typed prefix, by kind."""
+    from .models import SECRET_MODELS
+
+    return {model.object_kind: prefix(model.object_kind) for model in SECRET_MODELS}
+
+
 def kind_of(token: str) -> str | None:
     """The secret kind a token claims by its prefix, without validating it."""
-    for kind in ("api_key", "personal_access_token", "client_secret"):
-        if token.startswith(app_settings.prefix(kind)):
+    for kind, typed in prefixes().items():
+        if token.startswith(typed):
             return kind
     return None

@@ -11,11 +11,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, crypto, hashing
+from . import audit, crypto
 from .app_settings import app_settings
 from .exceptions import Conflict, InvalidInput, NotPermitted
 from .models import ApiKey, Application, ClientSecret, PersonalAccessToken, Role
-from .rbac import resolve_roles, resolve_scopes, user_scopes
+from .models.names import normalize_name
+from .rbac import resolve_roles, resolve_scopes, scopes_not_held
 
 
 def expiry_after(lifetime: timedelta | None) -> timezone.datetime | None:
@@ -24,13 +25,6 @@ def expiry_after(lifetime: timedelta | None) -> timezone.datetime | None:
     if lifetime <= timedelta(0):
         raise InvalidInput("The lifetime must be positive.")
     return timezone.now() + lifetime
-
-
-def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise InvalidInput("A name must have 1 to 100 characters.")
-    return name
 
 
 @transaction.atomic
@@ -44,25 +38,19 @@ def create_api_key(
     actor: str = "",
     address: str | None = None,
 ) -> tuple[ApiKey, str]:
-    name = _check_name(name)
+    name = normalize_name(name)
     if ApiKey.objects.filter(name=name, revoked_at__isnull=True).exists():
         raise Conflict(f"An API key named {name!r} already exists.")
     permissions, machine_roles = resolve_scopes(scopes), resolve_roles(roles, Role.Kind.MACHINE)
     if expires_in is None and app_settings.API_KEY_DEFAULT_LIFETIME:
         expires_in = timedelta(seconds=app_settings.API_KEY_DEFAULT_LIFETIME)
-    secret = hashing.new_secret("api_key")
-    key = ApiKey.objects.create(
-        name=name,
-        application=application,
-        public_id=secret.public_id,
-        secret_hash=secret.secret_hash,
-        expires_at=expiry_after(expires_in),
-        created_by=actor,
+    key, plaintext = ApiKey.objects.create_with_secret(
+        name=name, application=application, expires_at=expiry_after(expires_in), created_by=actor
     )
     key.scopes.set(permissions)
     key.roles.set(machine_roles)
     audit.record("create", key, actor=actor, address=address, name=name)
-    return key, secret.plaintext
+    return key, plaintext
 
 
 @transaction.atomic
@@ -75,11 +63,11 @@ def create_personal_access_token(
     actor: str = "",
     address: str | None = None,
 ) -> tuple[PersonalAccessToken, str]:
-    name = _check_name(name)
+    name = normalize_name(name)
     if not user.is_active:
         raise NotPermitted(f"User {user.get_username()!r} is inactive.")
     permissions = resolve_scopes(scopes)
-    not_held = sorted({p.scope for p in permissions} - user_scopes(user))
+    not_held = scopes_not_held(user, [p.scope for p in permissions])
     if not_held:
         raise NotPermitted(f"User {user.get_username()!r} does not hold scope: {', '.join(not_held)}.")
     lifetime = expires_in or timedelta(seconds=app_settings.PAT_DEFAULT_LIFETIME)
@@ -87,33 +75,22 @@ def create_personal_access_token(
         raise NotPermitted(f"A personal access token may live at most {app_settings.PAT_MAX_LIFETIME} seconds.")
     if PersonalAccessToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
         raise Conflict(f"User {user.get_username()!r} already has a token named {name!r}.")
-    secret = hashing.new_secret("personal_access_token")
-    token = PersonalAccessToken.objects.create(
-        user=user,
-        name=name,
-        public_id=secret.public_id,
-        secret_hash=secret.secret_hash,
-        expires_at=expiry_after(lifetime),
-        created_by=actor,
+    token, plaintext = PersonalAccessToken.objects.create_with_secret(
+        user=user, name=name, expires_at=expiry_after(lifetime), created_by=actor
     )
     token.scopes.set(permissions)
     audit.record("create", token, actor=actor, address=address, name=name, user=user.get_username())
-    return token, secret.plaintext
+    return token, plaintext
 
 
 def add_client_secret(
     application: Application, *, expires_in: timedelta | None = None, actor: str = "", address: str | None = None
 ) -> tuple[ClientSecret, str]:
-    secret = hashing.new_secret("client_secret")
-    client_secret = ClientSecret.objects.create(
-        application=application,
-        public_id=secret.public_id,
-        secret_hash=secret.secret_hash,
-        expires_at=expiry_after(expires_in),
-        created_by=actor,
+    client_secret, plaintext = ClientSecret.objects.create_with_secret(
+        application=application, expires_at=expiry_after(expires_in), created_by=actor
     )
     audit.record("create", client_secret, actor=actor, address=address, client_id=application.client_id)
-    return client_secret, secret.plaintext
+    return client_secret, plaintext
 
 
 def client_secret_lifetime() -> timedelta | None:
@@ -130,11 +107,11 @@ def create_application(
     ``with_secret=False`` leaves it none, for a client that authenticates only
     by certificate or signed assertion: no secret can leak and skip the binding.
     """
-    name = _check_name(name)
+    name = normalize_name(name)
     if Application.objects.filter(name=name).exists():
         raise Conflict(f"An application named {name!r} already exists.")
     machine_roles = resolve_roles(roles, Role.Kind.MACHINE)
-    application = Application.objects.create(name=name, client_id=crypto.random_base62(24), created_by=actor)
+    application = Application.objects.create(name=name, client_id=crypto.generate_client_id(), created_by=actor)
     application.roles.set(machine_roles)
     audit.record("create", application, actor=actor, address=address, name=name)
     if not with_secret:

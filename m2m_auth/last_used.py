@@ -8,34 +8,29 @@ workers racing on the same credential still write it only once.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from .app_settings import app_settings
-from .audit import client_address
 from .models import CredentialUsage
 from .models.base import SecretCredential
 
 
-def touch(credential: SecretCredential, request: Any) -> bool:
-    """Record a use, and the request's address, if the last record is older than the interval."""
+def touch(credential: SecretCredential, address: str | None) -> bool:
+    """Record a use, and the client's address, if the last record is older than the interval."""
     now = timezone.now()
     interval = timedelta(seconds=app_settings.LAST_USED_INTERVAL)
     if credential.last_used_at is not None and now - credential.last_used_at < interval:
         return False
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - interval)
     updated = type(credential).objects.filter(stale, pk=credential.pk).update(
-        last_used_at=now, last_used_from=client_address(request)
+        last_used_at=now, last_used_from=address
     )
     if updated:
-        count_use(USAGE_KINDS[type(credential).__name__], credential.public_id, now.date())
+        count_use(credential.object_kind, credential.public_id, now.date())
     return bool(updated)
-
-
-USAGE_KINDS = {"ApiKey": "api_key", "PersonalAccessToken": "personal_access_token", "ClientSecret": "client_secret"}
 
 
 def count_use(kind: str, public_id: str, day) -> None:

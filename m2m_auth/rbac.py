@@ -11,6 +11,7 @@ from django.db import transaction
 from . import audit
 from .exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from .models import ApiResource, Permission, Role, RoleAssignment
+from .models.names import normalize_name
 from .models.rbac import scope_validator
 
 
@@ -55,27 +56,25 @@ def user_scopes(user) -> set[str]:
     """The scopes a user holds now, through their user roles."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
         return set()
-    held = Permission.objects.filter(roles__assignments__user=user, roles__kind=Role.Kind.USER)
-    return set(held.values_list("scope", flat=True))
+    return set(Permission.objects.held_by(user).values_list("scope", flat=True))
+
+
+def scopes_not_held(user, scopes: Iterable[str]) -> list[str]:
+    """A PAT's scopes must be held by its user: those that are not, sorted."""
+    return sorted(set(scopes) - user_scopes(user))
 
 
 # The largest value a PositiveIntegerField holds on every supported database.
 MAX_TOKEN_TTL = 2**31 - 1
 
 
-def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> None:
-    """What the database would refuse less politely."""
+def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> str:
+    """What the database would refuse less politely; returns the normalised name."""
     if not identifier or identifier != identifier.strip() or len(identifier) > 255:
         raise InvalidInput(f"Invalid identifier {identifier!r}: 1 to 255 characters, no surrounding spaces.")
-    validate_name(name)
+    name = normalize_name(name)
     if isinstance(token_ttl, bool) or not 1 <= token_ttl <= MAX_TOKEN_TTL:
         raise InvalidInput(f"Invalid token lifetime {token_ttl!r}: 1 to {MAX_TOKEN_TTL} seconds.")
-
-
-def validate_name(name: str) -> str:
-    """A resource or role name."""
-    if not name.strip() or len(name) > 100:
-        raise InvalidInput(f"Invalid name {name!r}: 1 to 100 characters.")
     return name
 
 
@@ -83,26 +82,35 @@ def validate_name(name: str) -> str:
 def create_resource(
     identifier: str, name: str, scopes: Iterable[str] = (), token_ttl: int = 900, *, actor: str = ""
 ) -> ApiResource:
-    validate_resource_fields(identifier, name, token_ttl)
+    name = validate_resource_fields(identifier, name, token_ttl)
     if ApiResource.objects.filter(identifier=identifier).exists():
         raise Conflict(f"A resource with identifier {identifier!r} already exists.")
     if ApiResource.objects.filter(name=name).exists():
         raise Conflict(f"A resource named {name!r} already exists.")
     scopes = sorted({validate_scope(s) for s in scopes})
-    taken = list(Permission.objects.filter(scope__in=scopes).values_list("scope", flat=True))
-    if taken:
-        raise Conflict(f"Scope already defined by another resource: {', '.join(sorted(taken))}.")
+    refuse_scopes_of_other_resources(scopes, identifier)
     resource = ApiResource.objects.create(identifier=identifier, name=name, token_ttl=token_ttl)
     Permission.objects.bulk_create(Permission(resource=resource, scope=s) for s in scopes)
     audit.record("create", resource, actor=actor, identifier=identifier, scopes=scopes)
     return resource
 
 
+def refuse_scopes_of_other_resources(scopes: Iterable[str], identifier: str) -> None:
+    """A scope names one API: API keys and PATs carry no audience, so a scope
+    string shared by two resources would open both (see the README)."""
+    taken = Permission.objects.filter(scope__in=list(scopes)).exclude(resource__identifier=identifier)
+    owners = sorted(taken.values_list("scope", "resource__identifier"))
+    if owners:
+        listed = ", ".join(f"{scope} (of {owner})" for scope, owner in owners)
+        raise Conflict(
+            f"Scope already defined by another resource: {listed}. "
+            "A scope names one API: choose other names, e.g. prefixed with this API's name."
+        )
+
+
 @transaction.atomic
 def create_role(name: str, kind: str, scopes: Iterable[str] = (), *, actor: str = "") -> Role:
-    validate_name(name)
-    if kind not in Role.Kind.values:
-        raise InvalidInput(f"Invalid role kind {kind!r}: use machine or user.")
+    name, kind = normalize_name(name), checked_kind(kind)
     if Role.objects.filter(name=name).exists():
         raise Conflict(f"A role named {name!r} already exists.")
     permissions = resolve_scopes(scopes)
@@ -110,6 +118,49 @@ def create_role(name: str, kind: str, scopes: Iterable[str] = (), *, actor: str 
     role.permissions.set(permissions)
     audit.record("create", role, actor=actor, name=name, kind=kind, scopes=[p.scope for p in permissions])
     return role
+
+
+def checked_kind(kind: str) -> str:
+    if kind not in Role.Kind.values:
+        raise InvalidInput(f"Invalid role kind {kind!r}: use machine or user.")
+    return kind
+
+
+def resolve_role(name: str) -> Role:
+    role = Role.objects.filter(name=name.strip()).first()
+    if role is None:
+        raise NotFound(f"Unknown role: {name!r}.")
+    return role
+
+
+@transaction.atomic
+def update_role(
+    role: Role, *, kind: str | None = None, scopes: Iterable[str] | None = None, add_scopes: Iterable[str] = (),
+    remove_scopes: Iterable[str] = (), actor: str = "", address: str | None = None,
+) -> list[str]:
+    """Change a role's kind or scopes (``scopes`` sets them all); returns what changed.
+
+    A kind change is refused while the role is held by the kind it would
+    stop serving (see ``Role.kind_change_refusal``).
+    """
+    changed = []
+    if kind is not None and checked_kind(kind) != role.kind:
+        refusal = role.kind_change_refusal(kind)
+        if refusal:
+            raise NotPermitted(refusal)
+        Role.objects.filter(pk=role.pk).update(kind=kind)
+        role.kind = kind
+        changed.append("kind")
+    current = set(role.permissions.values_list("scope", flat=True))
+    resolve_scopes([*add_scopes, *remove_scopes])
+    wanted = set(scopes) if scopes is not None else (current | set(add_scopes)) - set(remove_scopes)
+    if wanted != current:
+        role.permissions.set(resolve_scopes(wanted))
+        changed.append("scopes")
+    if changed:
+        audit.record("update", role, actor=actor, address=address, changed=changed, kind=role.kind,
+                     added_scopes=sorted(wanted - current), removed_scopes=sorted(current - wanted))
+    return changed
 
 
 @transaction.atomic

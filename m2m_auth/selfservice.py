@@ -6,6 +6,8 @@ The new token is shown in the response to the POST that created it, with
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
@@ -20,6 +22,10 @@ from .app_settings import app_settings
 from .exceptions import M2MAuthError
 from .forms import PersonalAccessTokenForm
 from .models import PersonalAccessToken
+from .outages import html_503
+
+
+EXPIRY_WARNING = timedelta(days=7)
 
 
 def page(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
@@ -31,6 +37,7 @@ def actor(request) -> str:
     return f"self:{request.user.get_username()}"
 
 
+@html_503
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -47,10 +54,13 @@ def tokens(request):
         else:
             return page(request, "m2m_auth/token_created.html", {"token": token, "plaintext": plaintext}, 201)
     owned = PersonalAccessToken.objects.filter(user=request.user).prefetch_related("scopes")
+    expiring = list(owned.expiring(EXPIRY_WARNING).order_by("expires_at"))
     status = 400 if form.errors else 200
-    return page(request, "m2m_auth/tokens.html", {"tokens": owned, "form": form}, status)
+    context = {"tokens": owned, "expiring": expiring, "expiring_ids": {t.pk for t in expiring}, "form": form}
+    return page(request, "m2m_auth/tokens.html", context, status)
 
 
+@html_503
 @login_required
 @require_POST
 def revoke_token(request, public_id: str):

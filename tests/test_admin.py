@@ -159,7 +159,7 @@ def test_register_an_application_and_rotate_its_secret(admin_client, make_role):
     from m2m_auth.oauth import client_auth
 
     role = make_role(["orders:read"], kind="machine")
-    first = secret_on(admin_client.post(reverse("admin:m2m_auth_application_add"), {"name": "svc", "roles": [role.pk]}))
+    first = secret_on(admin_client.post(reverse("admin:m2m_auth_application_add"), {"name": "svc", "roles": [role.pk], "with_secret": "on"}))
     app = Application.objects.get(name="svc")
     page = admin_client.post(changelist("application"), {"action": "rotate_secret", "_selected_action": [app.pk]})
     second = secret_on(page)

@@ -84,10 +84,12 @@ def test_deploy_check_wants_a_shared_cache(settings):
 @pytest.mark.parametrize(
     "overrides, expected",
     [
-        ({"MTLS_TRUSTED_PROXIES": ["10.0.0.5/32", "::1"]}, []),
-        ({"MTLS_TRUSTED_PROXIES": "10.0.0.5"}, ["m2m_auth.E014"]),
-        ({"MTLS_TRUSTED_PROXIES": ["not-an-address"]}, ["m2m_auth.E014"]),
-        ({"MTLS_TRUSTED_PROXIES": ["0.0.0.0/0"]}, ["m2m_auth.W005"]),
+        ({"TRUSTED_PROXIES": ["10.0.0.5/32", "::1", "unix"]}, []),
+        ({"TRUSTED_PROXIES": "10.0.0.5"}, ["m2m_auth.E014"]),
+        ({"TRUSTED_PROXIES": ["not-an-address"]}, ["m2m_auth.E014"]),
+        ({"TRUSTED_PROXIES": ["0.0.0.0/0"]}, ["m2m_auth.W005"]),
+        ({"FORWARDED_HEADER": "Forwarded"}, []),
+        ({"FORWARDED_HEADER": "X Forwarded For"}, ["m2m_auth.E020"]),
         ({"MTLS_CERT_HEADER_FORMAT": "apache"}, ["m2m_auth.E015"]),
         ({"MTLS_CA_FILE": "/nonexistent/ca.pem"}, ["m2m_auth.E016"]),
         ({"MTLS_CA_FILE": __file__}, ["m2m_auth.E016"]),
@@ -103,3 +105,28 @@ def test_mtls_settings(settings, overrides, expected):
 @pytest.mark.django_db
 def test_the_migrations_match_the_models():
     call_command("makemigrations", "m2m_auth", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.parametrize(
+    "configured, expected",
+    [
+        ({"MTLS_TRUSTED_PROXIES": ["10.0.0.5/32"]}, ["m2m_auth.W020"]),
+        ({"MTLS_TRUSTED_PROXIES": ["not-an-address"]}, ["m2m_auth.E014", "m2m_auth.W020"]),
+        ({"MTLS_TRUSTED_PROXIES": ["10.0.0.5/32"], "TRUSTED_PROXIES": ["10.0.0.6/32"]}, ["m2m_auth.W020"]),
+    ],
+)
+def test_mtls_trusted_proxies_is_a_deprecated_alias(settings, configured, expected):
+    from m2m_auth.oauth.checks import check_oauth_settings
+
+    without = {name: value for name, value in settings.M2M_AUTH.items() if name != "TRUSTED_PROXIES"}
+    settings.M2M_AUTH = {**without, **configured}
+    assert ids(check_oauth_settings()) == expected
+
+
+def test_deploy_check_wants_an_issuer(settings):
+    from m2m_auth.oauth.checks import check_issuer_for_deploy
+
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "ISSUER": None}
+    assert ids(check_issuer_for_deploy()) == ["m2m_auth.W021"]
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "ISSUER": "https://auth.example.com"}
+    assert ids(check_issuer_for_deploy()) == []

@@ -139,6 +139,14 @@ def test_assertion_without_registered_keys_or_wrong_type_fails(app_and_secret):
 def test_claimed_client_id_for_rate_limiting(app_and_secret):
     app, secret = app_and_secret
     private, _, alg = keypair()
-    assert client_auth.claimed_client_id(basic("abc", "x"), {}) == "abc"
-    assert client_auth.claimed_client_id("", jwt_form(assertion(private, alg, "from-jwt"))) == "from-jwt"
-    assert client_auth.claimed_client_id("", {"client_id": "posted", "client_secret": "s"}) == "posted"
+    basic_id, jwt_id, posted_id = "B" * 24, "J" * 24, "P" * 24
+    assert client_auth.claimed_client_id(basic(basic_id, "x"), {}) == basic_id
+    assert client_auth.claimed_client_id("", jwt_form(assertion(private, alg, jwt_id))) == jwt_id
+    assert client_auth.claimed_client_id("", {"client_id": posted_id, "client_secret": "s"}) == posted_id
+
+
+@pytest.mark.parametrize("claimed", ["abc", "x" * 300, "A" * 23 + "\x00", "m2m_cs_" + "A" * 17, "Ü" * 24])
+def test_a_claimed_id_without_a_client_ids_shape_is_not_a_client_id(claimed):
+    """Such a value is never queried, logged, audited or made a cache key: it may be a swapped secret."""
+    assert client_auth.claimed_client_id(basic(claimed, "x"), {}) is None
+    assert client_auth.claimed_client_id("", {"client_id": claimed, "client_secret": "s"}) is None

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from m2m_auth import declarative
+from m2m_auth import declarative, rbac
 from m2m_auth.exceptions import InvalidInput
 from m2m_auth.models import ApiResource, Permission, Role
 
@@ -105,13 +105,21 @@ def test_missing_file_and_directory_are_refused(tmp_path):
             declarative.apply_file(str(path))
 
 
-def test_a_role_of_the_other_kind_is_refused(apply, example, make_role):
+def test_a_role_held_by_the_other_kind_keeps_its_kind(apply, example, make_role, make_user):
     existing = make_role(kind="user")
+    rbac.grant_role(make_user().username, existing.name)
     example["roles"][0]["name"] = existing.name
     before = state()
-    with pytest.raises(CommandError, match="kind cannot change"):
+    with pytest.raises(CommandError, match="held by users"):
         apply(example)
     assert state() == before
+
+
+def test_a_role_nothing_holds_changes_kind_as_in_the_admin(apply, example, make_role):
+    existing = make_role(kind="user")
+    example["roles"][0]["name"] = existing.name
+    apply(example)
+    assert Role.objects.get(pk=existing.pk).kind == "machine"
 
 
 def test_apply_creates_everything_then_changes_nothing(apply, example):

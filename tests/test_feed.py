@@ -1,10 +1,10 @@
 """The issuer's revocation feed: one event per revocation, a cursor, cheap repeated answers."""
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
-from m2m_auth import feed, issuing, revoking
+from m2m_auth import feed, issuing, revoking, shared_cache
 from m2m_auth.models import RevocationEvent
 
 from .oauth_helpers import basic, request_token
@@ -126,8 +126,8 @@ def test_the_feed_answers_without_its_cache(client, make_api_key, monkeypatch):
 
     class BrokenCache:
         def __getattr__(self, name):
-            raise ConnectionError("cache down")
+            raise OperationalError("cache down")
 
-    monkeypatch.setattr(feed, "_cache", BrokenCache)
+    monkeypatch.setattr(shared_cache, "cache", BrokenCache)
     answer = client.get(FEED)
     assert answer.status_code == 200 and [event["id"] for event in answer.json()["events"]] == [key.public_id]

@@ -8,17 +8,16 @@ Skipped when nginx is not installed, unless M2M_REQUIRE_NGINX is set (as
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from . import certs
+from .servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
@@ -48,26 +47,11 @@ http {{
             proxy_bind {proxy_address};
             proxy_set_header Host $http_host;
             proxy_set_header Client-Cert $ssl_client_escaped_cert;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         }}
     }}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, **kwargs) -> None:
-    for _ in range(150):
-        try:
-            httpx.get(url, timeout=1, **kwargs)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 class Stack:
@@ -87,7 +71,7 @@ class Stack:
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "demo_project.settings", "REDIS_URL": "",
             "DATABASE_URL": f"sqlite:///{directory}/demo.sqlite3", "M2M_AUTH_ISSUER": self.url,
-            "M2M_AUTH_MTLS_TRUSTED_PROXIES": f"{PROXY_ADDRESS}/32", "M2M_AUTH_MTLS_CERT_HEADER_FORMAT": "nginx",
+            "M2M_AUTH_TRUSTED_PROXIES": f"{PROXY_ADDRESS}/32", "M2M_AUTH_MTLS_CERT_HEADER_FORMAT": "nginx",
             "M2M_AUTH_MTLS_CA_FILE": str(self.ca_file), "DEBUG": "false",
         }
         self.processes = []

@@ -3,7 +3,6 @@ JOSE library verifies them against the published JWKS, and a separate
 resource-server process accepts them from the issuer's JWKS alone."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from jwt.algorithms import RSAAlgorithm
 
 from m2m_auth import issuing, rbac
 from m2m_auth.oauth import clients
+
+from .servers import free_port, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,12 +70,6 @@ def test_authlib_private_key_jwt(live_server, service):
     assert verify_with_joserfc(live_server.url, token["access_token"])["client_id"] == app.client_id
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def remote_resource_server(live_server, tmp_path):
     """The demo site as a remote resource server: its own empty database, the issuer's JWKS only."""
@@ -88,12 +83,7 @@ def remote_resource_server(live_server, tmp_path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                httpx.get(url + "/api/whoami/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_for(url + "/api/whoami/")
         yield url
     finally:
         process.terminate()

@@ -7,12 +7,15 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from rest_framework.views import APIView
 
 from m2m_auth import feed, issuing, revoking
 from m2m_auth.oauth import remote_feed, remote_http, remote_introspection, remote_keys
+from m2m_auth.oauth.authentication import JWTAuthentication
 from m2m_auth.oauth.remote_feed import FeedFollower
 from m2m_auth.oauth.remote_feed_client import FeedClient
 from m2m_auth.oauth.remote_http import Response
+from m2m_auth.oauth.remote_introspection import RemoteApiKeyAuthentication, RemotePersonalAccessTokenAuthentication
 
 from .oauth_helpers import basic, bearer, request_token
 
@@ -53,10 +56,9 @@ def remote(settings, client, monkeypatch, make_role):
     app, secret = issuing.create_application("remote-server", roles=[gateway.name])
     settings.M2M_AUTH = {**settings.M2M_AUTH, "ISSUER": ISSUER, "REMOTE_ISSUER": ISSUER, "REMOTE_CLIENT_ID": app.client_id,
                          "REMOTE_CLIENT_SECRET": secret}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": [
-        "m2m_auth.authentication.RemoteApiKeyAuthentication",
-        "m2m_auth.authentication.RemotePersonalAccessTokenAuthentication",
-        "m2m_auth.authentication.JWTAuthentication"]}
+    # DRF's views read their classes once, at import: set them where the views look.
+    monkeypatch.setattr(APIView, "authentication_classes", [
+        RemoteApiKeyAuthentication, RemotePersonalAccessTokenAuthentication, JWTAuthentication])
     remote_http._metadata.clear()
     remote_introspection.answers._answers.clear()
     follower = remote_feed._followers[ISSUER] = follower_of(client)
@@ -157,7 +159,7 @@ def test_without_a_shared_cache_each_process_follows_alone(client, remote, monke
                 raise ConnectionError("cache down")
             return broken
 
-    monkeypatch.setattr(remote_feed, "caches", {"default": BrokenCache()})  # the follower's cache, not the issuer's
+    monkeypatch.setattr(remote_feed, "shared_cache", SimpleNamespace(cache=BrokenCache))  # not the issuer's cache
     follower = follower_of(client)
     one_round(follower)
     assert follower.synced_at is not None and follower.error is None

@@ -1,6 +1,7 @@
 """Self-service pages: a user's own tokens, created once-shown, revoked at once."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -102,3 +103,18 @@ def test_revoke_needs_post_and_csrf(client, alice, make_pat):
 def test_fallback_base_template(client, alice, settings):
     settings.M2M_AUTH = {**settings.M2M_AUTH, "BASE_TEMPLATE": "no-such-template.html"}
     assert client.get(URL).status_code == 200
+
+
+def test_tokens_about_to_expire_are_announced_with_their_dates(client, alice):
+    due, _ = issuing.create_personal_access_token(alice, "due-soon", expires_in=timedelta(days=3))
+    issuing.create_personal_access_token(alice, "far-off", expires_in=timedelta(days=60))
+    html = re.sub(r"\s+", " ", client.get(URL).content.decode())
+    warning = re.search(r'<div class="m2m-warning" role="status">(.*?)</div>', html).group(1)
+    assert "A token expires soon." in warning and "“due-soon” expires in 2 days" in warning
+    assert due.expires_at.strftime("%Y-%m-%d") in warning and "far-off" not in warning
+    assert html.count('class="m2m-expiring-soon"') == 1
+
+
+def test_no_warning_when_nothing_expires_soon(client, alice):
+    issuing.create_personal_access_token(alice, "far-off", expires_in=timedelta(days=60))
+    assert "expires soon" not in client.get(URL).content.decode()

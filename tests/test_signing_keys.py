@@ -62,6 +62,13 @@ def test_configured_encryption_keys_rotate_with_multifernet(settings):
         keys.private_key(key)
 
 
+def test_keys_made_before_encryption_keys_were_configured_stay_readable(settings):
+    key = keys.create_key(state="next")
+    keys._decrypted.cache_clear()
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "SIGNING_KEY_ENCRYPTION_KEYS": [Fernet.generate_key()]}
+    assert keys.private_key(key) is not None
+
+
 def test_first_use_bootstraps_one_current_and_one_next_key():
     first = keys.current_key()
     assert keys.current_key() == first

@@ -116,6 +116,14 @@ def test_failed_authentication_is_limited_per_client(client, service):
     assert limited.json()["error"] == "temporarily_unavailable"
 
 
+def test_a_third_party_cannot_lock_out_a_client(client, service):
+    app, secret = service
+    for _ in range(15):
+        client.post(TOKEN_URL, {"grant_type": "client_credentials"}, REMOTE_ADDR="203.0.113.66",
+                    **basic(app.client_id, "m2m_cs_wrong"))
+    assert request_token(client, app, secret).status_code == 200
+
+
 def test_failed_authentication_is_limited_per_address(client, service, settings):
     settings.M2M_AUTH = {**settings.M2M_AUTH, "CLIENT_AUTH_FAILURES_PER_ADDRESS": 3}
     app, secret = service

@@ -1,28 +1,45 @@
-"""API keys, PATs, applications with their secrets, and signing keys."""
+"""API keys, personal access tokens and client secrets."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .. import audit, issuing, revoking
-from ..forms import ApiKeyIssueForm, ApplicationChangeForm, ApplicationIssueForm, PersonalAccessTokenIssueForm
-from ..models import ApiKey, Application, ClientSecret, PersonalAccessToken, SigningKey
-from ..oauth import clients, keys
-from .base import AuditedAdmin, IssuingAdmin, ReadOnlyAdmin, SecretCredentialAdmin, actor, masked, secret_page
+from .. import audit, issuing
+from ..models import ApiKey, ClientSecret, PersonalAccessToken
+from .base import actor, masked
+from .buttons import confirm_page
+from .credential_base import SecretCredentialAdmin
+from .expiring import ExpiringViewMixin
+from .fields import ScopeChoiceField, empty_hint
+from .forms import (
+    ApiKeyIssueForm,
+    PersonalAccessTokenChangeForm,
+    PersonalAccessTokenIssueForm,
+    RoleChoiceField,
+    RollForm,
+)
+from .shown_once import IssuingAdmin, secret_page
+
+
+class ScopedAdmin(SecretCredentialAdmin):
+    """Scopes and roles named with what they grant; an empty list says how to fill it."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs["form_class"] = {"scopes": ScopeChoiceField, "roles": RoleChoiceField}[db_field.name]
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        empty_hint(field, self.admin_site.name)
+        return field
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(IssuingAdmin, SecretCredentialAdmin):
-    list_display = ["name", "masked", "status", "application", "expires_at", "last_used_at", "last_used_from",
-                    "created_at"]
+class ApiKeyAdmin(ExpiringViewMixin, IssuingAdmin, ScopedAdmin):
+    list_display = ["name", "masked", "status_badge", "application", "expires", "last_used"]
     search_fields = ["name", "public_id"]
     filter_horizontal = ["scopes", "roles"]
     list_select_related = ["application"]
+    editable_fields = ["name", "application", "scopes", "roles", "expires_at"]
+    object_buttons = ("revoke",)  # "roll" joins when issuing.roll_api_key lands
     issue_form = ApiKeyIssueForm
     submit_label = _("Issue API key")
 
@@ -34,15 +51,36 @@ class ApiKeyAdmin(IssuingAdmin, SecretCredentialAdmin):
             address=audit.client_address(request),
         )
 
+    def button_label(self, name: str, obj) -> str:
+        return _("Roll…") if name == "roll" else super().button_label(name, obj)
+
+    def roll_view(self, request, old):
+        form = RollForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            new, plaintext = issuing.roll_api_key(old, overlap=form.cleaned_data["overlap"], actor=actor(request),
+                                                  address=audit.client_address(request))
+            old.refresh_from_db()
+            facts = [(_("Name"), new.name), (_("New key expires"), new.expires_at),
+                     (_("Old key %s works until") % masked(old), old.expires_at)]
+            return secret_page(self, request, new, plaintext, _("Rolled %s.") % old.name, facts)
+        explanation = [_("A new key with the same name, scopes and roles is issued and shown once. The old key "
+                         "keeps working for the overlap, then expires, so you can deploy the new one first."),
+                       masked(old)]
+        return confirm_page(self, request, old, title=_("Roll %s") % old, form=form, explanation=explanation,
+                            submit_label=_("Roll the key"))
+
 
 @admin.register(PersonalAccessToken)
-class PersonalAccessTokenAdmin(IssuingAdmin, SecretCredentialAdmin):
-    list_display = ["name", "masked", "user", "status", "expires_at", "last_used_at", "created_at"]
+class PersonalAccessTokenAdmin(IssuingAdmin, ScopedAdmin):
+    list_display = ["name", "masked", "user", "status_badge", "expires", "last_used"]
     search_fields = ["name", "public_id", "user__username"]
     filter_horizontal = ["scopes"]
     list_select_related = ["user"]
+    identity_fields = ["user", *SecretCredentialAdmin.identity_fields]
     readonly_fields = [*SecretCredentialAdmin.readonly_fields, "user"]
+    editable_fields = ["name", "scopes", "expires_at"]
     issue_form = PersonalAccessTokenIssueForm
+    form = PersonalAccessTokenChangeForm
     submit_label = _("Issue token")
 
     def issue(self, request, form):
@@ -52,109 +90,17 @@ class PersonalAccessTokenAdmin(IssuingAdmin, SecretCredentialAdmin):
             actor=actor(request), address=audit.client_address(request),
         )
 
+    def issued_facts(self, obj) -> list[tuple]:
+        return [(_("User"), obj.user.get_username()), *super().issued_facts(obj)]
+
 
 @admin.register(ClientSecret)
 class ClientSecretAdmin(SecretCredentialAdmin):
-    list_display = ["masked", "application", "status", "expires_at", "last_used_at", "created_at"]
+    list_display = ["masked", "application", "status_badge", "expires", "last_used"]
     search_fields = ["public_id", "application__name", "application__client_id"]
+    identity_fields = ["application", *SecretCredentialAdmin.identity_fields]
     readonly_fields = [*SecretCredentialAdmin.readonly_fields, "application"]
     list_select_related = ["application"]
 
     def has_add_permission(self, request) -> bool:
-        return False  # new secrets come from the application's "rotate secret" action
-
-
-class ClientSecretInline(admin.TabularInline):
-    model = ClientSecret
-    fields = readonly_fields = ["masked", "status", "expires_at", "last_used_at", "created_at"]
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    @admin.display(description=_("secret"))
-    def masked(self, obj) -> str:
-        return masked(obj)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Application)
-class ApplicationAdmin(IssuingAdmin, AuditedAdmin):
-    list_display = ["name", "client_id", "is_active", "created_at"]
-    list_filter = ["is_active"]
-    search_fields = ["name", "client_id"]
-    filter_horizontal = ["roles"]
-    readonly_fields = ["client_id", "is_active", "created_at", "created_by", "disabled_at"]
-    form = ApplicationChangeForm
-    fieldsets = [
-        (None, {"fields": ["name", "client_id", "description", "roles", "is_active", "created_at", "created_by",
-                           "disabled_at"]}),
-        (_("private_key_jwt"), {"fields": ["jwks"]}),
-        (_("Mutual TLS (RFC 8705)"), {"fields": ["tls_subject_dn", "tls_san", "tls_certificate_thumbprints",
-                                                 "add_certificate"]}),
-    ]
-    inlines = [ClientSecretInline]
-    actions = ["rotate_secret", "disable_selected"]
-    issue_form = ApplicationIssueForm
-    submit_label = _("Register application")
-
-    def issue(self, request, form):
-        data = form.cleaned_data
-        return issuing.create_application(data["name"], roles=[r.name for r in data["roles"]], actor=actor(request),
-                                          address=audit.client_address(request))
-
-    @admin.action(description=_("Rotate the client secret (shows the new one once)"), permissions=["change"])
-    def rotate_secret(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one application to rotate."), messages.ERROR)
-            return None
-        application = queryset.get()
-        secret, plaintext = clients.rotate_client_secret(application, actor=actor(request),
-                                                         address=audit.client_address(request))
-        summary = _("New secret for %(app)s (client id %(client_id)s); older secrets work until %(until)s.") % {
-            "app": application.name, "client_id": application.client_id, "until": "their expiry"}
-        return secret_page(self, request, secret, plaintext, summary)
-
-    @admin.action(description=_("Disable selected applications (revokes their secrets and keys)"),
-                  permissions=["change"])
-    def disable_selected(self, request, queryset):
-        disabled = sum(
-            revoking.disable_application(app, actor=actor(request), address=audit.client_address(request))
-            for app in queryset
-        )
-        self.message_user(request, _("Disabled %d application(s).") % disabled, messages.SUCCESS)
-
-
-@admin.register(SigningKey)
-class SigningKeyAdmin(ReadOnlyAdmin):
-    """States and public data only; the private part never leaves the database."""
-
-    list_display = ["kid", "algorithm", "state", "created_at", "activated_at", "retired_at"]
-    list_filter = ["state", "algorithm"]
-    fields = ["kid", "algorithm", "state", "public_jwk", "created_at", "activated_at", "demoted_at", "retired_at"]
-    change_list_template = "m2m_auth/admin/signing_key_changelist.html"
-
-    def has_rotate_permission(self, request) -> bool:
-        return request.user.has_perm("m2m_auth.change_signingkey")
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_rotate": self.has_rotate_permission(request)}
-        return super().changelist_view(request, extra_context)
-
-    def get_urls(self):
-        rotate = self.admin_site.admin_view(self.rotate_view)
-        return [path("rotate/", rotate, name="m2m_auth_signingkey_rotate"), *super().get_urls()]
-
-    def rotate_view(self, request):
-        """GET explains what rotating does; POST rotates (even on a fresh install with no key yet)."""
-        if not self.has_rotate_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            key = keys.rotate(actor=actor(request))
-            self.message_user(request, keys.when_it_signs(key), messages.SUCCESS)
-            return redirect("admin:m2m_auth_signingkey_changelist")
-        context = {**self.admin_site.each_context(request), "title": _("Rotate the signing keys"),
-                   "opts": self.model._meta, "signs_from": keys.signs_from_if_rotated_now(),
-                   "delay": int(keys.publication_delay().total_seconds())}
-        return TemplateResponse(request, "m2m_auth/admin/signing_key_rotate.html", context)
+        return False  # new secrets come from the application's "Rotate secret" button

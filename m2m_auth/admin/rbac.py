@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .. import audit
 from ..models import ApiResource, AuditEvent, Permission, RevokedToken, Role, RoleAssignment
 from .base import AuditedAdmin, ReadOnlyAdmin, actor
+from .display import compact_time, scope_list
+from .fields import ScopeChoiceField, empty_hint
 
 
 class PermissionInline(admin.TabularInline):
@@ -31,10 +34,22 @@ class PermissionAdmin(AuditedAdmin):
 
 @admin.register(Role)
 class RoleAdmin(AuditedAdmin):
-    list_display = ["name", "kind", "description"]
+    list_display = ["name", "kind", "scopes", "description"]
     list_filter = ["kind"]
-    search_fields = ["name"]
+    search_fields = ["name", "permissions__scope"]
     filter_horizontal = ["permissions"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("permissions__resource")
+
+    @admin.display(description=_("scopes"))
+    def scopes(self, role):
+        return scope_list(role.permissions.all())
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, form_class=ScopeChoiceField, **kwargs)
+        empty_hint(field, self.admin_site.name)
+        return field
 
 
 @admin.register(RoleAssignment)
@@ -61,10 +76,14 @@ class RoleAssignmentAdmin(AuditedAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "action", "target_kind", "target_id", "actor", "address"]
+    list_display = ["when", "action", "target_kind", "target_id", "actor", "address"]
     list_filter = ["action", "target_kind"]
     search_fields = ["target_id", "actor"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("when"), ordering="created_at")
+    def when(self, event) -> str:
+        return compact_time(event.created_at)
 
 
 @admin.register(RevokedToken)

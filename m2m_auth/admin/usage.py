@@ -1,17 +1,18 @@
-"""A credential's use over the last days, drawn as an inline SVG bar chart."""
+"""A credential's use over the last 30 days, drawn as an inline SVG bar chart with axes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 
+from ..app_settings import app_settings
 from ..models import CredentialUsage
 
-WIDTH, HEIGHT, GAP = 8, 40, 2
+LEFT, TOP, PLOT_HEIGHT, STEP, BAR = 40, 8, 80, 16, 12
+LABELLED_DAYS = (0, 7, 14, 21, 29)
 
 
 def usage_by_day(kind: str, public_id: str, days: int) -> list[tuple]:
@@ -24,21 +25,21 @@ def usage_by_day(kind: str, public_id: str, days: int) -> list[tuple]:
 
 def usage_chart(kind: str, public_id: str, days: int = 30) -> SafeString:
     series = usage_by_day(kind, public_id, days)
-    peak = max((count for _, count in series), default=0) or 1
-    active = sum(1 for _, count in series if count)
-    summary = _("Used on %(active)d of the last %(days)d days.") % {"active": active, "days": days}
-    bars = format_html_join("", '<rect x="{}" y="{}" width="{}" height="{}" rx="1"><title>{}: {}</title></rect>', (
-        (n * (WIDTH + GAP), HEIGHT - _height(count, peak), WIDTH, _height(count, peak), day.isoformat(),
-         _("%d active intervals") % count)
-        for n, (day, count) in enumerate(series)
-    ))
-    width = days * (WIDTH + GAP)
-    return format_html(
-        '<figure class="m2m-usage"><svg role="img" aria-label="{}" width="{}" height="{}" viewBox="0 0 {} {}" '
-        'fill="#0b6bcb">{}</svg><figcaption>{}</figcaption></figure>',
-        summary, width, HEIGHT, width, HEIGHT, bars, summary,
-    )
+    peak = max(count for _, count in series) or 1
+    bottom = TOP + PLOT_HEIGHT
+    bars = [{"x": LEFT + n * STEP + (STEP - BAR) // 2, "y": bottom - _height(count, peak),
+             "height": _height(count, peak), "day": day, "count": count,
+             "label_x": LEFT + n * STEP + STEP // 2, "labelled": n in LABELLED_DAYS}
+            for n, (day, count) in enumerate(series)]
+    ticks = [{"value": value, "y": bottom - round(PLOT_HEIGHT * value / peak)} for value in sorted({0, peak // 2, peak})]
+    context = {
+        "bars": bars, "ticks": ticks, "days": days, "active": sum(1 for _, count in series if count),
+        "first": series[0][0], "last": series[-1][0], "interval": app_settings.LAST_USED_INTERVAL,
+        "left": LEFT, "right": LEFT + days * STEP, "top": TOP, "bottom": bottom,
+        "width": LEFT + days * STEP + 12, "height": bottom + 22,
+    }
+    return SafeString(render_to_string("m2m_auth/admin/usage_chart.html", context))
 
 
 def _height(count: int, peak: int) -> int:
-    return 0 if not count else max(2, round(HEIGHT * count / peak))
+    return 0 if not count else max(2, round(PLOT_HEIGHT * count / peak))

@@ -7,10 +7,10 @@ from typing import Any
 from django.core.management.base import OutputWrapper
 from django.db import transaction
 
-from .. import issuing, revoking
+from .. import revoking
 from ..exceptions import InvalidInput
 from ..models import Application
-from ..oauth import clients
+from ..oauth import clients, registration
 from .output import iso, write_created, write_json
 from .verbs import ACTOR, add_create, add_list, add_revoke, add_roles, noun, scope_names, verb
 
@@ -56,16 +56,11 @@ def tls_options(options: dict) -> dict | None:
 
 def create(options: dict, out: OutputWrapper) -> None:
     jwks = clients.read_jwks(options["jwks"]) if options["jwks"] else None
-    tls = tls_options(options)
-    if options["no_secret"] and not (jwks or tls):
-        raise InvalidInput("--no-secret needs --jwks or a --tls-* option: the client must authenticate somehow.")
-    with transaction.atomic():
-        app, secret = issuing.create_application(options["name"], roles=options["roles"],
-                                                 with_secret=not options["no_secret"], actor=ACTOR)
-        if jwks:
-            clients.register_jwks(app, jwks, actor=ACTOR)
-        if tls:
-            clients.register_tls(app, **tls, actor=ACTOR)
+    tls = tls_options(options) or {}
+    app, secret = registration.register_application(
+        options["name"], roles=options["roles"], with_secret=not options["no_secret"], jwks=jwks,
+        tls_subject_dn=tls.get("subject_dn"), tls_san=tls.get("san"), certificates=tls.get("certificates", ()),
+        actor=ACTOR)
     record = {"id": str(app.pk), "name": app.name, "client_id": app.client_id, "client_secret": secret}
     sentence = f"Created application {app.name!r} (id {app.pk}, client id {app.client_id})."
     if secret is not None:

@@ -8,7 +8,20 @@ from .signing_keys import SigningKey
 from .tokens import PersonalAccessToken
 from .usage import CredentialUsage
 
+# Every model that stores a secret, each knowing its kind and prefix.
+SECRET_MODELS = (ApiKey, PersonalAccessToken, ClientSecret)
+
+
+def secret_model(kind: str) -> type[ApiKey | PersonalAccessToken | ClientSecret]:
+    for model in SECRET_MODELS:
+        if model.object_kind == kind:
+            return model
+    raise LookupError(f"No secret credential of kind {kind!r}.")
+
+
 __all__ = [
+    "SECRET_MODELS",
+    "secret_model",
     "ApiKey",
     "ApiResource",
     "Application",

@@ -5,11 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .applications import Application
 from .base import SecretCredential
+from .names import clean_name
 from .rbac import Permission, Role
 
 
 class ApiKey(SecretCredential):
     """A key for a service or integration; scopes given directly or by roles."""
+
+    object_kind = "api_key"
+    prefix_code = "ak"
 
     name = models.CharField(_("name"), max_length=100)
     application = models.ForeignKey(
@@ -31,3 +35,6 @@ class ApiKey(SecretCredential):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
+
+    def clean(self) -> None:
+        clean_name(self)

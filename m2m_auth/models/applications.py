@@ -7,10 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .base import SecretCredential
+from .names import clean_name
 from .rbac import Role
 
 
 class Application(models.Model):
+    object_kind = "application"
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     client_id = models.CharField(_("client id"), max_length=40, unique=True, editable=False)
     description = models.CharField(_("description"), max_length=200, blank=True)
@@ -48,9 +51,15 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        clean_name(self)
+
 
 class ClientSecret(SecretCredential):
     """One of an application's secrets; several may be valid during a rotation."""
+
+    object_kind = "client_secret"
+    prefix_code = "cs"
 
     application = models.ForeignKey(Application, models.CASCADE, related_name="secrets")
 

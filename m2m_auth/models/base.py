@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .. import hashing
 
 
 class SecretQuerySet(models.QuerySet):
@@ -20,12 +23,26 @@ class SecretQuerySet(models.QuerySet):
         not_expired = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
         return self.filter(not_expired, revoked_at__isnull=True)
 
-    def expiring_within(self, delta: timedelta):
-        return self.active().filter(expires_at__lte=timezone.now() + delta)
+    def expiring(self, within: timedelta):
+        """Active now, and expiring within ``within`` from now."""
+        return self.active().filter(expires_at__lte=timezone.now() + within)
+
+    def create_with_secret(self, **fields: Any) -> tuple[SecretCredential, str]:
+        """A new credential with a fresh secret: (object, plaintext), the plaintext shown this once."""
+        secret = hashing.new_secret(self.model.object_kind)
+        credential = self.create(public_id=secret.public_id, secret_hash=secret.secret_hash, **fields)
+        return credential, secret.plaintext
 
 
 class SecretCredential(models.Model):
-    """Only the tagged keyed hash of the secret is stored, never the secret."""
+    """Only the tagged keyed hash of the secret is stored, never the secret.
+
+    ``object_kind`` names the kind in audit rows, usage rows and principals;
+    ``prefix_code`` is the typed part of the secret's prefix (``m2m_ak_``).
+    """
+
+    object_kind: ClassVar[str]
+    prefix_code: ClassVar[str]
 
     public_id = models.CharField(_("public id"), max_length=12, unique=True, editable=False)
     secret_hash = models.CharField(max_length=128, editable=False)

@@ -1,13 +1,26 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def _verifiable_since():
+    """Tokens that expired after this moment still pass verification's leeway."""
+    from ..app_settings import app_settings
+
+    return timezone.now() - timedelta(seconds=app_settings.JWT_LEEWAY)
+
+
 class RevokedTokenQuerySet(models.QuerySet):
     def unexpired(self):
-        return self.filter(expires_at__gt=timezone.now())
+        """Rows the deny-list still needs: their token could still be accepted."""
+        return self.filter(expires_at__gt=_verifiable_since())
+
+    def expired(self):
+        return self.filter(expires_at__lte=_verifiable_since())
 
 
 class RevokedToken(models.Model):

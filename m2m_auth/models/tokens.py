@@ -5,11 +5,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import SecretCredential
+from .names import clean_name
 from .rbac import Permission
 
 
 class PersonalAccessToken(SecretCredential):
     """Acts as its user, with its scopes narrowed to what the user holds now."""
+
+    object_kind = "personal_access_token"
+    prefix_code = "pat"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="m2m_tokens")
     name = models.CharField(_("name"), max_length=100)
@@ -28,3 +32,6 @@ class PersonalAccessToken(SecretCredential):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
+
+    def clean(self) -> None:
+        clean_name(self)

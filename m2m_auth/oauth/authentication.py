@@ -1,26 +1,26 @@
 """DRF authentication for RFC 9068 JWT access tokens: no database query.
 
 Local mode verifies with this server's signing keys and checks the jti
-deny-list in the cache. Remote mode (``M2M_AUTH["REMOTE_ISSUER"]``) verifies
-tokens of another issuer from its metadata and JWKS alone, and refuses the
-ones its revocation feed announced (``remote_feed.py``).
+deny-list (``revocation``: the database's list, copied in the cache). Remote
+mode (``M2M_AUTH["REMOTE_ISSUER"]``) verifies tokens of another issuer from
+its metadata and JWKS alone, and refuses the ones its revocation feed
+announced (``remote_feed.py``).
 """
 
 from __future__ import annotations
 
 import hmac
-import logging
 
 from rest_framework import exceptions
 
+from .. import audit, inputs, verification
 from ..app_settings import app_settings
 from ..authentication import INVALID, SecretAuthentication, bearer_token
+from ..outages import translated
 from ..principals import AuthContext, MachinePrincipal, TokenUser
 from . import keys, mtls, revocation
 from .tokens import issuer
 from .verify import InvalidToken, looks_like_jwt, scopes_of, verify_access_token
-
-logger = logging.getLogger("m2m_auth.authentication")
 
 
 class JWTAuthentication(SecretAuthentication):
@@ -28,6 +28,7 @@ class JWTAuthentication(SecretAuthentication):
 
     kind = "oauth_client"
 
+    @translated()
     def authenticate(self, request):
         token = bearer_token(request)
         if token is None or not token.startswith("eyJ"):
@@ -37,7 +38,9 @@ class JWTAuthentication(SecretAuthentication):
             self.check_binding(request, claims)
         except InvalidToken as error:
             request._m2m_auth_rejected = True
-            logger.debug("rejected JWT: %s", error)
+            claims = inputs.jose_part(token, 1) or {}
+            verification.log_refusal(self.kind, inputs.loggable(claims.get("jti")), audit.client_address(request),
+                                     str(error))
             raise exceptions.AuthenticationFailed(INVALID) from None
         return self.principal(claims), self.context(claims)
 

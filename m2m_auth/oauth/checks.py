@@ -1,4 +1,4 @@
-"""System checks for the OAuth server's settings (m2m_auth.E009-E016, W003-W005)."""
+"""System checks for the OAuth server's settings (m2m_auth.E009-E016, W003-W005, W021)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.core.checks import Error, Tags, Warning, register
 from cryptography.fernet import Fernet
 
 from ..app_settings import app_settings
+from .proxy_checks import check_proxies
 from ..models import SigningKey
 
 JWT_CLASS = "m2m_auth.authentication.JWTAuthentication"
@@ -39,6 +40,7 @@ def check_oauth_settings(app_configs=None, **kwargs):
                                 id="m2m_auth.E011"))
     errors.extend(_check_signing())
     errors.extend(_check_mtls())
+    errors.extend(check_proxies())
     for name in NUMBERS:
         value = getattr(app_settings, name)
         if not isinstance(value, Number) or isinstance(value, bool) or value < 0:
@@ -65,19 +67,6 @@ def _is_fernet_key(key) -> bool:
 
 
 def _check_mtls():
-    import ipaddress
-
-    proxies = app_settings.MTLS_TRUSTED_PROXIES
-    try:
-        valid = isinstance(proxies, (list, tuple)) and all(ipaddress.ip_network(p, strict=False) for p in proxies)
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
-        yield Error("M2M_AUTH['MTLS_TRUSTED_PROXIES'] must be a list of addresses or networks (CIDR).",
-                    hint='e.g. ["10.0.0.5/32"]: the TLS-terminating proxies only', id="m2m_auth.E014")
-    elif any(ipaddress.ip_network(p, strict=False).prefixlen == 0 for p in proxies):
-        yield Warning("M2M_AUTH['MTLS_TRUSTED_PROXIES'] trusts every address: anyone can forge a client certificate.",
-                      hint="List only the TLS-terminating proxies, as Django sees them.", id="m2m_auth.W005")
     if app_settings.MTLS_CERT_HEADER_FORMAT not in ("rfc9440", "nginx"):
         yield Error("M2M_AUTH['MTLS_CERT_HEADER_FORMAT'] must be 'rfc9440' or 'nginx'.", id="m2m_auth.E015")
     from . import mtls
@@ -97,6 +86,18 @@ def check_signing_key_encryption(app_configs=None, **kwargs):
         "Signing keys are encrypted with a key derived from SECRET_KEY.",
         hint="Set M2M_AUTH['SIGNING_KEY_ENCRYPTION_KEYS']; until then keep old SECRET_KEYs in SECRET_KEY_FALLBACKS.",
         id="m2m_auth.W003",
+    )]
+
+
+@register(Tags.security, deploy=True)
+def check_issuer_for_deploy(app_configs=None, **kwargs):
+    if app_settings.ISSUER or app_settings.REMOTE_ISSUER:
+        return []
+    return [Warning(
+        "M2M_AUTH['ISSUER'] is unset: the issuer is derived from each request's host, so a token "
+        "issued at one name (127.0.0.1) is refused at another (localhost), and a forged Host header changes it.",
+        hint="Set M2M_AUTH['ISSUER'] to the public https URL of this server (the demo: M2M_AUTH_ISSUER).",
+        id="m2m_auth.W021",
     )]
 
 

@@ -9,24 +9,18 @@ than one method, or none, is not authenticated.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
-from urllib.parse import unquote_plus
 
 import jwt
 from django.core.cache import caches
 from django.utils import timezone
 
-from .. import hashing, last_used
+from .. import inputs, verification
 from ..app_settings import app_settings
-from ..models import Application, ClientSecret
+from ..models import Application
 from . import mtls
-
-logger = logging.getLogger("m2m_auth.oauth")
+from .verify import refusal_reason
 
 BASIC, POST, PRIVATE_KEY_JWT = "client_secret_basic", "client_secret_post", "private_key_jwt"
 METHODS = [BASIC, POST, PRIVATE_KEY_JWT, mtls.TLS_CLIENT_AUTH, mtls.SELF_SIGNED]
@@ -49,96 +43,81 @@ class ClientAuthentication:
         return {"x5t#S256": self.certificate_thumbprint} if self.certificate_thumbprint else None
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """What a request presents; ``claimed`` is the client id as sent, unchecked."""
+
+    method: str | None
+    claimed: str | None = None
+    secret: str | None = None
+
+
 def authenticate_client(
     authorization: str, form: Mapping[str, str], address: str | None, audiences: list[str], certificate=None
 ) -> ClientAuthentication:
     """``certificate``: the client certificate a trusted proxy forwarded, if any."""
     attempt = _attempted(authorization, form)
+    outcome = ClientAuthentication(attempt.method, inputs.client_id(attempt.claimed))
     if attempt.method == BASIC or attempt.method == POST:
-        attempt.application = _by_secret(attempt.client_id, attempt.secret, address)
+        verdict = verification.verify("client_secret", attempt.secret or "", address, client_id=attempt.claimed or "")
+        outcome.application = verdict.credential.application if verdict.accepted else None
     elif attempt.method == PRIVATE_KEY_JWT:
-        attempt.application, attempt.client_id = _by_assertion(form, audiences)
-    elif certificate is not None and attempt.client_id:
-        attempt.application, attempt.method = mtls.authenticate(attempt.client_id, certificate)
-        attempt.method = attempt.method or mtls.TLS_CLIENT_AUTH
-        if attempt.application is not None:
-            return ClientAuthentication(attempt.method, attempt.client_id, attempt.application,
-                                        mtls.thumbprint(certificate))
-    return ClientAuthentication(attempt.method, attempt.client_id, attempt.application)
+        outcome.application, outcome.client_id = _by_assertion(form, audiences, address)
+    elif certificate is not None and outcome.client_id:
+        return _by_certificate(outcome, certificate, address)
+    return outcome
 
 
 def claimed_client_id(authorization: str, form: Mapping[str, str]) -> str | None:
-    """The client id a request claims, unverified: for rate limiting only."""
+    """The client id a request claims, unverified, if it has a client id's shape: for rate limiting only."""
     attempt = _attempted(authorization, form)
     if attempt.method != PRIVATE_KEY_JWT:
-        return attempt.client_id
-    try:
-        issuer = jwt.decode(form.get("client_assertion", ""), options={"verify_signature": False}).get("iss")
-    except jwt.PyJWTError:
-        return None
-    return issuer if isinstance(issuer, str) else None
+        return inputs.client_id(attempt.claimed)
+    claims = inputs.jose_part(form.get("client_assertion", ""), 1)
+    return inputs.client_id(claims.get("iss")) if claims else None
 
 
-def _attempted(authorization: str, form: Mapping[str, str]) -> SimpleNamespace:
-    scheme, _, credentials = authorization.partition(" ")
+def _attempted(authorization: str, form: Mapping[str, str]) -> _Attempt:
     used = [
-        scheme.lower() == "basic",
+        authorization.partition(" ")[0].lower() == "basic",
         "client_secret" in form,
         "client_assertion" in form or "client_assertion_type" in form,
     ]
-    attempt = SimpleNamespace(method=None, client_id=form.get("client_id") or None, secret=None, application=None)
     if sum(used) != 1:
-        return attempt
-    attempt.method = METHODS[used.index(True)]
-    if attempt.method == BASIC:
-        attempt.client_id, attempt.secret = _basic_credentials(credentials.strip())
-    elif attempt.method == POST:
-        attempt.secret = form.get("client_secret")
-    return attempt
+        return _Attempt(None, form.get("client_id"))
+    method = METHODS[used.index(True)]
+    if method == BASIC:
+        return _Attempt(method, *(inputs.basic_credentials(authorization) or ("", "")))
+    return _Attempt(method, form.get("client_id"), form.get("client_secret") if method == POST else None)
 
 
-def _basic_credentials(encoded: str) -> tuple[str | None, str | None]:
-    try:
-        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None, None
-    client_id, colon, secret = decoded.partition(":")
-    if not colon:
-        return None, None
-    return unquote_plus(client_id), unquote_plus(secret)
+def _by_certificate(outcome: ClientAuthentication, certificate, address: str | None) -> ClientAuthentication:
+    outcome.application, method = mtls.authenticate(outcome.client_id, certificate)
+    outcome.method = method or mtls.TLS_CLIENT_AUTH
+    if outcome.application is None:
+        verification.log_refusal("client", outcome.client_id, address, "certificate not accepted")
+        return outcome
+    outcome.certificate_thumbprint = mtls.thumbprint(certificate)
+    return outcome
 
 
-def _by_secret(client_id: str | None, secret: str | None, address: str | None) -> Application | None:
-    parsed = hashing.parse(secret or "", "client_secret")
-    if not client_id or parsed is None:
-        return None
-    found = (
-        ClientSecret.objects.select_related("application")
-        .filter(public_id=parsed.public_id, application__client_id=client_id)
-        .first()
-    )
-    if found is None or not found.is_active or not found.application.is_active:
-        return None
-    if not hashing.matches(parsed.token, found.secret_hash):
-        return None
-    last_used.touch(found, SimpleNamespace(META={"REMOTE_ADDR": address or ""}))
-    return found.application
-
-
-def _by_assertion(form: Mapping[str, str], audiences: list[str]) -> tuple[Application | None, str | None]:
+def _by_assertion(
+    form: Mapping[str, str], audiences: list[str], address: str | None
+) -> tuple[Application | None, str | None]:
     assertion = form.get("client_assertion", "")
-    if form.get("client_assertion_type") != ASSERTION_TYPE or len(assertion) > 8192:
+    header, claims = inputs.jose_part(assertion, 0), inputs.jose_part(assertion, 1)
+    if form.get("client_assertion_type") != ASSERTION_TYPE or header is None or claims is None:
+        verification.log_refusal("client_assertion", None, address, "malformed")
         return None, None
-    try:
-        header = jwt.get_unverified_header(assertion)
-        client_id = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
-    except jwt.PyJWTError:
-        return None, None
-    if not isinstance(client_id, str) or form.get("client_id") not in (None, client_id):
+    client_id = inputs.client_id(claims.get("iss"))
+    if client_id is None or form.get("client_id") not in (None, client_id):
+        verification.log_refusal("client_assertion", None, address, "malformed issuer")
         return None, None
     application = Application.objects.filter(client_id=client_id, is_active=True).first()
     key = _registered_key(application, header)
-    if key is None or not _valid_assertion(assertion, key, header["alg"], client_id, audiences):
+    reason = "no registered key" if key is None else _assertion_refusal(assertion, key, header["alg"], client_id, audiences)
+    if reason:
+        verification.log_refusal("client_assertion", client_id, address, reason)
         return None, client_id
     return application, client_id
 
@@ -164,7 +143,9 @@ def _registered_key(application: Application | None, header: dict) -> jwt.PyJWK 
         return None
 
 
-def _valid_assertion(assertion: str, key: jwt.PyJWK, algorithm: str, client_id: str, audiences: list[str]) -> bool:
+def _assertion_refusal(assertion: str, key: jwt.PyJWK, algorithm: str, client_id: str,
+                       audiences: list[str]) -> str | None:
+    """Why a signed assertion does not authenticate its client, or None."""
     try:
         claims = jwt.decode(
             assertion,
@@ -176,9 +157,10 @@ def _valid_assertion(assertion: str, key: jwt.PyJWK, algorithm: str, client_id: 
             options={"require": ["exp", "iss", "sub", "aud", "jti"]},
         )
     except jwt.PyJWTError as error:
-        logger.debug("client assertion of %s refused: %s", client_id, error)
-        return False
-    return claims["sub"] == client_id and _first_use(client_id, claims)
+        return refusal_reason(error)
+    if claims["sub"] != client_id:
+        return "wrong subject"
+    return None if _first_use(client_id, claims) else "replayed or too long-lived"
 
 
 def _first_use(client_id: str, claims: dict) -> bool:
@@ -186,5 +168,5 @@ def _first_use(client_id: str, claims: dict) -> bool:
     remaining = claims["exp"] - timezone.now().timestamp()
     if not isinstance(claims["jti"], str) or remaining > MAX_ASSERTION_LIFETIME + app_settings.JWT_LEEWAY:
         return False
-    gate = f"m2m_auth:assertion:{client_id}:{claims['jti'][:128]}"
+    gate = inputs.cache_key("assertion", client_id, claims["jti"])
     return caches[app_settings.CACHE].add(gate, 1, timeout=int(remaining + app_settings.JWT_LEEWAY) + 1)

@@ -11,6 +11,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import audit
+from ..outages import json_503
 from . import client_auth, mtls, ratelimit
 from .client_auth import ClientAuthentication
 from .tokens import issuer
@@ -41,6 +42,7 @@ def invalid_client() -> JsonResponse:
 
 
 def too_many_failures(wait: int) -> JsonResponse:
+    """429 with Retry-After; the error code is documented in docs/rate-limits-and-proxies.md."""
     description = "Too many failed client authentications; retry later."
     return oauth_error("temporarily_unavailable", description, 429, {"Retry-After": str(wait)})
 
@@ -56,29 +58,26 @@ def assertion_audiences(request) -> list[str]:
     return [issuer(request), *(endpoint_url(request, name) for name in ASSERTION_ENDPOINTS)]
 
 
-def note_failure(request, outcome: ClientAuthentication) -> None:
-    address = audit.client_address(request)
-    ratelimit.record_failure(outcome.client_id, address)
-    audit.failed_authentication("client", outcome.client_id or "-", address, f"{outcome.method} failed")
-
-
 def authenticate_caller(request) -> tuple[ClientAuthentication | None, JsonResponse | None]:
     """The client authentication of a request, or the answer that refuses it."""
     address = audit.client_address(request)
     authorization, form = request.META.get("HTTP_AUTHORIZATION", ""), request.POST.dict()
-    wait = ratelimit.retry_after(client_auth.claimed_client_id(authorization, form), address)
-    if wait:
-        return None, too_many_failures(wait)
-    certificate = mtls.presented_certificate(request.META)
-    outcome = client_auth.authenticate_client(authorization, form, address, assertion_audiences(request), certificate)
-    if outcome.method is not None and outcome.application is None:
-        note_failure(request, outcome)
+    with ratelimit.limited(client_auth.claimed_client_id(authorization, form), address) as attempt:
+        if attempt.retry_after:
+            return None, too_many_failures(attempt.retry_after)
+        certificate = mtls.presented_certificate(request.META)
+        outcome = client_auth.authenticate_client(authorization, form, address, assertion_audiences(request),
+                                                  certificate)
+        if outcome.method is not None and outcome.application is None:
+            attempt.fail()
+            audit.failed_authentication("client", outcome.client_id or "-", address, f"{outcome.method} failed")
     return outcome, None
 
 
+@method_decorator(json_503, name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 class Endpoint(View):
-    """POST-only, JSON on every answer, a 405 included."""
+    """POST-only, JSON on every answer, a 405 and a 503 included."""
 
     http_method_names = ["post"]
 

@@ -8,12 +8,11 @@ and ``act``), and carries at most the PAT's effective scopes.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
-from rest_framework.exceptions import AuthenticationFailed
 
+from .. import audit, verification
 from ..authentication import PersonalAccessTokenAuthentication
 from . import grants
 
@@ -52,8 +51,9 @@ class TokenExchangeGrant(GrantTypeBase):
 
 
 def _authenticated_pat(request):
-    http_request = SimpleNamespace(META={"REMOTE_ADDR": request.headers.get("REMOTE_ADDR", "")})
-    try:
-        return PersonalAccessTokenAuthentication().authenticate_token(http_request, request.subject_token)
-    except AuthenticationFailed:
-        raise errors.InvalidRequestError(description="The subject token is not valid.", request=request) from None
+    verdict = verification.verify(PersonalAccessTokenAuthentication.kind, request.subject_token, request.m2m_address)
+    if not verdict.accepted:
+        audit.failed_authentication(verdict.kind, verdict.public_id, request.m2m_address, verdict.reason)
+        raise errors.InvalidRequestError(description="The subject token is not valid.", request=request)
+    authenticator = PersonalAccessTokenAuthentication()
+    return authenticator.principal(verdict.credential), authenticator.context(verdict.credential)

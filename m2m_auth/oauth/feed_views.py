@@ -10,35 +10,29 @@ by ETag, so a cache never delays a revocation).
 
 from __future__ import annotations
 
-import logging
 import re
 
-from django.db import DatabaseError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from .. import feed
 from ..app_settings import app_settings
+from ..outages import json_503
 from .endpoint import oauth_error
 from .tokens import issuer
-
-logger = logging.getLogger("m2m_auth.feed")
 
 CURSOR = re.compile(r"[0-9]{1,18}")
 REVALIDATE = "public, no-cache"
 
 
+@json_503
 @require_safe
 def revocation_feed_view(request):
     """``GET /oauth/revocations?since=CURSOR``: revocations after a cursor, and the next cursor."""
     since = request.GET.get("since", "0")
     if not CURSOR.fullmatch(since):
         return oauth_error("invalid_request", "since must be a cursor given by this feed.")
-    try:
-        answer = feed.answer(int(since))
-    except DatabaseError:
-        logger.warning("revocation feed: the database is unavailable", exc_info=True)
-        return oauth_error("temporarily_unavailable", "Try again shortly.", 503, {"Retry-After": "1"})
+    answer = feed.answer(int(since))
     headers = {"ETag": f'"{answer["etag"]}"', "Cache-Control": REVALIDATE}
     if request.headers.get("If-None-Match") == headers["ETag"]:
         return HttpResponse(status=304, headers=headers)
@@ -47,6 +41,7 @@ def revocation_feed_view(request):
     return JsonResponse(body, headers=headers)
 
 
+@json_503
 @require_safe
 def health_view(request):
     """``GET /m2m-auth/health``: a remote resource server's view of its issuer's revocation feed."""

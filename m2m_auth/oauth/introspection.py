@@ -11,13 +11,9 @@ application it was issued to.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from rest_framework.exceptions import AuthenticationFailed
-
-from .. import hashing, revoking
+from .. import hashing, revoking, verification
 from ..authentication import ApiKeyAuthentication, PersonalAccessTokenAuthentication
-from ..models import ApiResource, Application, ClientSecret, Permission, Role
+from ..models import ApiResource, Application, Permission, Role
 from . import keys, revocation
 from .verify import InvalidToken, verify_access_token
 
@@ -60,18 +56,18 @@ def verified_claims(token: str, issuer: str, is_revoked=None, verify_exp: bool =
 
 
 def _secret_credential(kind: str, token: str, address: str | None) -> dict:
-    try:
-        principal, context = AUTHENTICATORS[kind]().authenticate_token(_request_from(address), token)
-    except AuthenticationFailed:
+    verdict = verification.verify(kind, token, address, use=False)
+    if not verdict.accepted:
         return INACTIVE
-    credential = context.credential
+    credential, authenticator = verdict.credential, AUTHENTICATORS[kind]()
+    context = authenticator.context(credential)
     answer = {
         "active": True,
         "token_type": kind,
         "scope": " ".join(sorted(context.scopes)),
         "client_id": context.client_id,
         "username": context.username,
-        "sub": str(principal.pk),
+        "sub": str(authenticator.principal(credential).pk),
         "iat": int(credential.created_at.timestamp()),
         "credential_id": context.credential_id,
     }
@@ -80,28 +76,9 @@ def _secret_credential(kind: str, token: str, address: str | None) -> dict:
     return {name: value for name, value in answer.items() if value is not None}
 
 
-def _request_from(address: str | None) -> SimpleNamespace:
-    return SimpleNamespace(META={"REMOTE_ADDR": address or ""})
-
-
 def revoke_presented_secret(token: str, actor: str, address: str | None) -> None:
     """Revoke an API key, PAT or client secret whose plaintext is presented; silent otherwise."""
     kind = hashing.kind_of(token)
-    credential = None
-    if kind in AUTHENTICATORS:
-        try:
-            credential = AUTHENTICATORS[kind]().authenticate_token(_request_from(address), token)[1].credential
-        except AuthenticationFailed:
-            return
-    elif kind == "client_secret":
-        credential = _client_secret(token)
-    if credential is not None:
-        revoking.revoke(credential, actor=actor, reason="presented at the revocation endpoint", address=address)
-
-
-def _client_secret(token: str) -> ClientSecret | None:
-    parsed = hashing.parse(token, "client_secret")
-    found = ClientSecret.objects.filter(public_id=parsed.public_id).first() if parsed else None
-    if found is None or not found.is_active or not hashing.matches(parsed.token, found.secret_hash):
-        return None
-    return found
+    verdict = verification.verify(kind, token, address, use=False) if kind else None
+    if verdict is not None and verdict.accepted:
+        revoking.revoke(verdict.credential, actor=actor, reason="presented at the revocation endpoint", address=address)

@@ -30,13 +30,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit
+from .. import audit, last_good, shared_cache
 from ..app_settings import app_settings
 from ..models import ApiResource, SigningKey
 
@@ -55,11 +54,11 @@ def _derived_fernet_key(secret_key: str) -> bytes:
 
 
 def fernet() -> MultiFernet:
-    configured = app_settings.SIGNING_KEY_ENCRYPTION_KEYS
-    if configured:
-        return MultiFernet([Fernet(key) for key in configured])
+    """Encrypts with the first configured key; keys derived from SECRET_KEY still decrypt, as with PEPPER,
+    so that setting SIGNING_KEY_ENCRYPTION_KEYS on an existing install keeps its signing keys readable."""
+    configured = [Fernet(key) for key in app_settings.SIGNING_KEY_ENCRYPTION_KEYS]
     secret_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return MultiFernet([Fernet(_derived_fernet_key(key)) for key in secret_keys])
+    return MultiFernet(configured + [Fernet(_derived_fernet_key(key)) for key in secret_keys])
 
 
 def _generate(algorithm: str):
@@ -131,17 +130,20 @@ def _decrypted(kid: str, encrypted: str):
 
 
 def published_jwks() -> list[dict]:
-    """Every unretired key's public JWK, read through the cache."""
-    cache = caches[app_settings.CACHE]
-    cached = cache.get(CACHE_KEY)
+    """Every unretired key's public JWK, read through the cache; the last good set while the database is down."""
+    cached = shared_cache.get(CACHE_KEY)
     if cached is None:
-        cached = list(SigningKey.objects.exclude(state=State.RETIRED).values_list("public_jwk", flat=True))
-        cache.set(CACHE_KEY, cached, jwks_cache_seconds())
+        cached = last_good.read("jwks", _unretired_jwks)
+        shared_cache.set(CACHE_KEY, cached, jwks_cache_seconds())
     return cached
 
 
+def _unretired_jwks() -> list[dict]:
+    return list(SigningKey.objects.exclude(state=State.RETIRED).values_list("public_jwk", flat=True))
+
+
 def forget_verification_keys() -> None:
-    caches[app_settings.CACHE].delete(CACHE_KEY)
+    shared_cache.delete(CACHE_KEY)
     _local.update(keys=None, read_at=0.0)
 
 

@@ -4,7 +4,7 @@ Django never sees the TLS handshake: the proxy verifies the client's
 certificate and forwards it in a header, RFC 9440 ``Client-Cert``
 (``:base64-DER:``) by default, or nginx's ``$ssl_client_escaped_cert``
 (URL-escaped PEM). The header is believed only when the request comes from
-an address in ``MTLS_TRUSTED_PROXIES``: from anywhere else it is ignored, so
+an address in ``TRUSTED_PROXIES`` (see addresses.py): from anywhere else it is ignored, so
 a forged header never authenticates anything.
 
 ``tls_client_auth``: the certificate chains to ``MTLS_CA_FILE`` and its
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import logging
 import os
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import verification
 
+from ..addresses import from_trusted_proxy
 from ..app_settings import app_settings
 from ..models import Application
 
@@ -57,14 +57,6 @@ CA_POLICY = verification.ExtensionPolicy.webpki_defaults_ca().may_be_present(
 
 def header_meta_key() -> str:
     return "HTTP_" + app_settings.MTLS_CERT_HEADER.upper().replace("-", "_")
-
-
-def from_trusted_proxy(meta: Mapping) -> bool:
-    try:
-        address = ipaddress.ip_address(meta.get("REMOTE_ADDR", ""))
-        return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in app_settings.MTLS_TRUSTED_PROXIES)
-    except (TypeError, ValueError):  # a bad address, or a bad setting (check E014): trust nobody
-        return False
 
 
 def presented_certificate(meta: Mapping) -> x509.Certificate | None:

@@ -1,43 +1,131 @@
-"""Limits on failed client authentication, per client id and per address.
+"""Limits on failed client authentication that cannot be raced or turned against a client.
 
-Fixed windows counted in the configured cache, so the limits hold across all
-worker processes when the cache is shared (Redis, or the database cache).
+Two limits, each over a sliding window of ``CLIENT_AUTH_FAILURE_WINDOW`` seconds:
+``CLIENT_AUTH_FAILURES_PER_CLIENT`` per client id *and* address, so that a third
+party elsewhere cannot use up a client's allowance (client ids are public), and
+the wider ``CLIENT_AUTH_FAILURES_PER_ADDRESS`` per address, against spraying
+many client ids. IPv6 addresses count per /64, the block one host usually holds.
+
+A limit of N is N slots in the cache. Before verifying, a request takes one
+free slot of each limit with ``cache.add``, which is atomic in Redis, Memcached,
+the database cache and the local-memory cache; success gives the slots back,
+failure keeps them until they expire. A request that finds no free slot is
+refused without being verified, so N concurrent failures never get more than
+the limit verified. A slot's value is its expiry time, which gives Retry-After.
+Key names are hashes: a client id may be a secret pasted into the wrong field.
+
+Without a working cache (``shared_cache.errors()``: down, or a database cache
+without its table) the limits are kept per process, with a warning at most every
+few seconds: weaker across workers, but a cache outage never turns a request
+into a 500 and never stops client authentication.
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 
+from .. import shared_cache
 from ..app_settings import app_settings
+from ..outages import warn
+
+PER_PROCESS = "rate limit cache unavailable, limiting per process"
+FALLBACK = LocMemCache("m2m_auth.ratelimit", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 
 
-def _counters(client_id: str | None, address: str | None) -> list[tuple[str, int]]:
-    window = int(time.time() // app_settings.CLIENT_AUTH_FAILURE_WINDOW)
-    counters = []
+@dataclass
+class Attempt:
+    """One client authentication under the limits; ``retry_after`` is set when refused."""
+
+    cache: BaseCache
+    slots: list[str] = field(default_factory=list)
+    retry_after: int | None = None
+    failed: bool = False
+
+    def fail(self) -> None:
+        """Keep the slots: the failure counts until they expire."""
+        self.failed = True
+
+    def give_back(self) -> None:
+        try:
+            self.cache.delete_many(self.slots)
+        except shared_cache.errors() as error:  # the slots expire by themselves
+            warn(PER_PROCESS, error)
+        self.slots = []
+
+
+@contextmanager
+def limited(client_id: str | None, address: str | None) -> Iterator[Attempt]:
+    """Take a slot of each limit for one authentication; given back unless ``fail()`` is called."""
+    attempt = reserve(client_id, address)
+    try:
+        yield attempt
+    finally:
+        if not attempt.failed:
+            attempt.give_back()
+
+
+def reserve(client_id: str | None, address: str | None) -> Attempt:
+    limits = _limits(client_id, address)
+    try:
+        return _take_slots(shared_cache.cache(), limits)
+    except shared_cache.errors() as error:
+        warn(PER_PROCESS, error)
+        return _take_slots(FALLBACK, limits)
+
+
+def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]:
+    source = _address_block(address)
+    per_client = app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT
+    limits = [(f"m2m_auth:rl:address:{_digest(source)}", app_settings.CLIENT_AUTH_FAILURES_PER_ADDRESS)]
     if client_id:
-        counters.append((f"m2m_auth:failures:client:{client_id[:64]}:{window}", app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT))
-    if address:
-        counters.append((f"m2m_auth:failures:address:{address}:{window}", app_settings.CLIENT_AUTH_FAILURES_PER_ADDRESS))
-    return counters
+        limits.append((f"m2m_auth:rl:client:{_digest(client_id, source)}", per_client))
+    return [(prefix, int(limit)) for prefix, limit in limits if limit]
 
 
-def retry_after(client_id: str | None, address: str | None) -> int | None:
-    """Seconds to wait when a limit is reached, else None."""
-    counters = _counters(client_id, address)
-    counts = caches[app_settings.CACHE].get_many([key for key, _ in counters])
-    if any(counts.get(key, 0) >= limit for key, limit in counters):
-        window = app_settings.CLIENT_AUTH_FAILURE_WINDOW
-        return max(1, int(window - time.time() % window))
+def _take_slots(cache: BaseCache, limits: list[tuple[str, int]]) -> Attempt:
+    now, window = time.time(), app_settings.CLIENT_AUTH_FAILURE_WINDOW
+    names = [[f"{prefix}:{slot}" for slot in range(limit)] for prefix, limit in limits]
+    taken = cache.get_many([name for slots in names for name in slots])
+    attempt = Attempt(cache)
+    for slots in names:
+        slot = _take_one(cache, [name for name in slots if name not in taken], now + window, window)
+        if slot is None:
+            attempt.give_back()
+            attempt.retry_after = _wait(taken, slots, now)
+            return attempt
+        attempt.slots.append(slot)
+    return attempt
+
+
+def _take_one(cache: BaseCache, free: list[str], expires: float, window: int) -> str | None:
+    for name in free:
+        if cache.add(name, expires, timeout=window):
+            return name
     return None
 
 
-def record_failure(client_id: str | None, address: str | None) -> None:
-    cache = caches[app_settings.CACHE]
-    for key, _ in _counters(client_id, address):
-        cache.add(key, 0, timeout=app_settings.CLIENT_AUTH_FAILURE_WINDOW * 2)
-        try:
-            cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.add(key, 1, timeout=app_settings.CLIENT_AUTH_FAILURE_WINDOW * 2)
+def _wait(taken: dict, slots: list[str], now: float) -> int:
+    """Seconds until the first slot of a full limit frees up."""
+    expiries = [taken[name] for name in slots if isinstance(taken.get(name), (int, float))]
+    return max(1, math.ceil(min(expiries, default=now) - now))
+
+
+def _address_block(address: str | None) -> str:
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "unknown"
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else str(parsed)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:40]

@@ -27,10 +27,9 @@ import secrets
 import threading
 import time
 
-from django.core.cache import caches
-from rest_framework.exceptions import APIException
-
+from .. import shared_cache
 from ..app_settings import app_settings
+from ..outages import ServiceUnavailable
 from .remote_feed_client import FeedClient
 
 logger = logging.getLogger("m2m_auth.remote_feed")
@@ -39,16 +38,6 @@ SYNC_SECONDS = 0.1
 LEASE_SECONDS = 3
 FORGET_EVERY = 60
 LOG_EVERY = 30
-
-
-class RevocationStateUnknown(APIException):
-    """The feed has been unreachable for longer than ``REMOTE_FEED_REFUSE_AFTER``."""
-
-    status_code = 503
-    default_code = "temporarily_unavailable"
-    default_detail = {"error": "temporarily_unavailable",
-                      "error_description": "The issuer's revocations cannot be checked; try again shortly."}
-    wait = 5
 
 
 class FeedFollower:
@@ -81,7 +70,7 @@ class FeedFollower:
 
     def check_fresh(self) -> None:
         if self.refusing():
-            raise RevocationStateUnknown()
+            raise ServiceUnavailable()
 
     def status(self) -> dict:
         return {
@@ -184,7 +173,7 @@ class FeedFollower:
 
     def _cache_call(self, method: str, *args, fallback=None):
         try:
-            return getattr(caches[app_settings.CACHE], method)(*args)
+            return getattr(shared_cache.cache(), method)(*args)
         except Exception as error:  # noqa: BLE001 (no shared cache: this process follows alone)
             self._log(logging.WARNING, "revocation feed: the shared cache failed (%s); following alone", error)
             return fallback

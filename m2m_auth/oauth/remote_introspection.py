@@ -24,6 +24,7 @@ from rest_framework import exceptions
 
 from .. import hashing
 from ..app_settings import app_settings
+from ..outages import ServiceUnavailable
 from ..authentication import INVALID, ApiKeyAuthentication, PersonalAccessTokenAuthentication
 from ..principals import AuthContext, MachinePrincipal, TokenUser
 from .remote_feed import follower_for
@@ -34,14 +35,6 @@ logger = logging.getLogger("m2m_auth.remote_introspection")
 REFUSAL_SECONDS = 5
 MAX_ENTRIES = 10_000
 TIMEOUT = 3.0
-
-
-class IssuerUnavailable(exceptions.APIException):
-    status_code = 503
-    default_code = "temporarily_unavailable"
-    default_detail = {"error": "temporarily_unavailable",
-                      "error_description": "The issuer cannot check this credential now; try again shortly."}
-    wait = 5
 
 
 class AnswerCache:
@@ -96,7 +89,7 @@ def _ask(issuer: str, token: str, fetch: Fetch | None = None) -> dict:
     client_id, secret = app_settings.REMOTE_CLIENT_ID, app_settings.REMOTE_CLIENT_SECRET
     if not client_id or not secret:
         logger.error("an API key or PAT was presented, but REMOTE_CLIENT_ID/REMOTE_CLIENT_SECRET are not set")
-        raise IssuerUnavailable()
+        raise ServiceUnavailable()
     try:
         fetch = fetch or http_fetch
         url = endpoint(issuer, "introspection_endpoint", fetch)
@@ -108,7 +101,7 @@ def _ask(issuer: str, token: str, fetch: Fetch | None = None) -> dict:
         return json_object(response, url)
     except (RemoteError, OSError, ValueError) as error:
         logger.warning("introspection at %s failed: %s", issuer, error)
-        raise IssuerUnavailable() from None
+        raise ServiceUnavailable() from None
 
 
 class RemoteSecretAuthentication:

@@ -51,6 +51,7 @@ class M2MTokenServer(TokenEndpoint):
         context = credentials or {}
         request.m2m_issuer = context["issuer"]
         request.m2m_audiences = context["audiences"]
+        request.m2m_address = context.get("address")
         request.m2m_resources = [value for key, value in request.decoded_body or [] if key == "resource"]
         handler = self.grant_types.get(request.grant_type, self.default_grant_type_handler)
         return handler.create_token_response(request, self.default_token_type)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from oauthlib.oauth2 import RequestValidator
 
-from ..audit import client_address_of
 from . import client_auth, grants, mtls
 from .client_auth import ClientAuthentication
 
@@ -24,7 +23,7 @@ class M2MRequestValidator(RequestValidator):
         outcome = client_auth.authenticate_client(
             request.headers.get("Authorization", ""),
             dict(request.decoded_body or []),
-            client_address_of(request.headers.get("REMOTE_ADDR", "")),
+            request.m2m_address,
             request.m2m_audiences,
             mtls.presented_certificate(request.headers),
         )

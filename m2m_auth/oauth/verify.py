@@ -10,14 +10,12 @@ key can never be used as a shared secret.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Callable, Iterable
 
 import jwt
 
+from .. import inputs
 from ..app_settings import app_settings
 
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
@@ -50,7 +48,7 @@ def verify_access_token(
     header = _header(token)
     key = key_for(header["kid"])
     if key is None:
-        raise InvalidToken(f"unknown kid {header['kid']!r}")
+        raise InvalidToken("unknown kid")
     if key.algorithm_name != header["alg"]:
         raise InvalidToken("alg does not match the key")
     claims = _decode(token, key, header["alg"], issuer, list(audiences), verify_exp)
@@ -63,15 +61,11 @@ def _header(token: str) -> dict:
     """The protected header, read from the first segment alone.
 
     PyJWT's own reader decodes the whole token, and ``jwt.decode`` does so
-    again; the shape check above already vouched for the alphabet.
+    again; ``inputs.jose_part`` bounds the size and the nesting.
     """
-    segment = token.split(".", 1)[0]
-    try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, binascii.Error):
-        raise InvalidToken("unreadable header") from None
-    if not isinstance(header, dict):
-        raise InvalidToken("header is not an object")
+    header = inputs.jose_part(token, 0)
+    if header is None:
+        raise InvalidToken("unreadable header")
     if str(header.get("typ", "")).lower() not in TOKEN_TYPES:
         raise InvalidToken("typ is not at+jwt")
     if header.get("alg") not in ALGORITHMS:
@@ -93,11 +87,26 @@ def _decode(token: str, key: jwt.PyJWK, algorithm: str, issuer: str, audiences: 
             options={"require": ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"], "verify_exp": verify_exp},
         )
     except jwt.PyJWTError as error:
-        raise InvalidToken(str(error)) from None
+        raise InvalidToken(refusal_reason(error)) from None
     wrong = [name for name in STRING_CLAIMS if not isinstance(claims.get(name), str)]
     if wrong or not isinstance(claims.get("scope", ""), str):
         raise InvalidToken(f"claims of the wrong type: {wrong or ['scope']}")
     return claims
+
+
+REASONS = {
+    jwt.ExpiredSignatureError: "expired",
+    jwt.ImmatureSignatureError: "not yet valid",
+    jwt.InvalidAudienceError: "wrong audience",
+    jwt.InvalidIssuerError: "wrong issuer",
+    jwt.InvalidSignatureError: "bad signature",
+    jwt.MissingRequiredClaimError: "missing claim",
+}
+
+
+def refusal_reason(error: jwt.PyJWTError) -> str:
+    """A short reason for the log; PyJWT's own messages may quote what the client sent."""
+    return next((reason for kind, reason in REASONS.items() if isinstance(error, kind)), "invalid token")
 
 
 def scopes_of(claims: dict) -> frozenset[str]:

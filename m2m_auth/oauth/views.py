@@ -7,8 +7,9 @@ from django.views.decorators.http import require_safe
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from .. import audit
+from .. import audit, last_good
 from ..models import Permission
+from ..outages import json_503
 from . import client_auth, introspection, ratelimit, revocation
 from .endpoint import (
     NO_STORE, Endpoint, assertion_audiences, authenticate_caller, endpoint_url, invalid_client, json_answer,
@@ -25,7 +26,9 @@ class M2MOAuthLibCore(OAuthLibCore):
     """DOT's request extraction, passing our context to the server as credentials."""
 
     def _get_extra_credentials(self, request):
-        return {"issuer": issuer(request), "audiences": assertion_audiences(request)}
+        return {
+            "issuer": issuer(request), "audiences": assertion_audiences(request), "address": audit.client_address(request)
+        }
 
 
 class TokenView(OAuthLibMixin, Endpoint):
@@ -40,19 +43,19 @@ class TokenView(OAuthLibMixin, Endpoint):
         return cls.server_class(cls.validator_class())
 
     def post(self, request):
-        address = audit.client_address(request)
-        claimed = client_auth.claimed_client_id(request.META.get("HTTP_AUTHORIZATION", ""), request.POST.dict())
-        wait = ratelimit.retry_after(claimed, address)
-        if wait:
-            return too_many_failures(wait)
         repeated = [key for key, values in request.POST.lists() if len(values) > 1 and key != "resource"]
         if repeated:
             return oauth_error("invalid_request", f"Repeated parameter: {', '.join(sorted(repeated))}.")
-        _, headers, body, status = self.create_token_response(request)
-        if status == 401:
-            ratelimit.record_failure(claimed, address)
-            audit.failed_authentication("client", claimed or "-", address, "token endpoint")
-            return invalid_client()
+        address = audit.client_address(request)
+        claimed = client_auth.claimed_client_id(request.META.get("HTTP_AUTHORIZATION", ""), request.POST.dict())
+        with ratelimit.limited(claimed, address) as attempt:
+            if attempt.retry_after:
+                return too_many_failures(attempt.retry_after)
+            _, headers, body, status = self.create_token_response(request)
+            if status == 401:
+                attempt.fail()
+                audit.failed_authentication("client", claimed or "-", address, "token endpoint")
+                return invalid_client()
         response = HttpResponse(body, status=status, content_type="application/json")
         for name, value in {**headers, **NO_STORE}.items():
             response[name] = value
@@ -96,9 +99,14 @@ class RevokeView(Endpoint):
         return json_answer({})
 
 
+def scopes_supported() -> list[str]:
+    return sorted(Permission.objects.values_list("scope", flat=True))
+
+
+@json_503
 @require_safe
 def metadata_view(request):
-    """``GET /.well-known/oauth-authorization-server`` (RFC 8414)."""
+    """``GET /.well-known/oauth-authorization-server`` (RFC 8414); served while the database is down."""
     issuer_id = issuer(request)
     methods = client_auth.METHODS
     return JsonResponse({
@@ -114,7 +122,7 @@ def metadata_view(request):
         "token_endpoint_auth_signing_alg_values_supported": client_auth.ASSERTION_ALGORITHMS,
         "introspection_endpoint_auth_methods_supported": methods,
         "revocation_endpoint_auth_methods_supported": methods,
-        "scopes_supported": sorted(Permission.objects.values_list("scope", flat=True)),
+        "scopes_supported": last_good.read("scopes", scopes_supported),
         "access_token_signing_alg_values_supported": ALGORITHMS,
         "subject_token_types_supported": [PAT_TOKEN_TYPE],
         "resource_indicators_supported": True,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from m2m_auth.cli import api_keys, apply, apps, resources, roles, signing_keys, tokens, users
+from m2m_auth.cli import api_keys, apply, apps, prune, resources, roles, signing_keys, tokens, users
 from m2m_auth.exceptions import M2MAuthError
 
-NOUNS = (resources, roles, users, apps, api_keys, tokens, signing_keys, apply)
+NOUNS = (resources, roles, users, apps, api_keys, tokens, signing_keys, apply, prune)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,201 @@
+"""m2m-auth against its peers, in one interleaved run. Prints the ratio table.
+
+    .venv/bin/python -m bench.compare                      # SQLite (a file), Django's defaults
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/m2m_bench .venv/bin/python -m bench.compare
+    ... --prepared     PostgreSQL with server-side prepared statements
+    ... --http         gunicorn + wrk throughput as well (needs wrk)
+    ... --smoke        tiny sizes: it runs and computes every ratio (CI)
+
+Each round times every scheme once, in a shuffled order, so that a busy
+moment on a shared machine hits all of them alike; a scheme's overhead is its
+time minus the bare view's time in the same round, and each ratio is taken
+within a round. The table gives the median and the range over rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (label, ours, theirs, goal, how): "overhead" compares time over the bare view
+# (lower is better); "rate" compares requests per second (higher is better).
+RATIOS = [
+    ("m2m-auth API key / djangorestframework-api-key", "m2m-key", "drf-api-key", 0.3, "overhead"),
+    ("m2m-auth PAT / djangorestframework-api-key", "m2m-pat", "drf-api-key", 0.3, "overhead"),
+    ("m2m-auth JWT, local, with revocation check / simplejwt stateless RS256", "m2m-jwt", "simplejwt", 1.5, "overhead"),
+    ("m2m-auth JWT, remote mode / simplejwt stateless RS256", "m2m-jwt-remote", "simplejwt", 1.1, "overhead"),
+    ("token endpoint rate: m2m-auth / django-oauth-toolkit (plaintext secret)", "m2m-token", "dot-token", 2.0, "rate"),
+]
+
+
+def arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000, help="stored credentials of each kind (default 100000)")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=300, help="requests per scheme per round")
+    parser.add_argument("--prepared", action="store_true", help="PostgreSQL server-side prepared statements")
+    parser.add_argument("--http", action="store_true", help="gunicorn + wrk throughput against the bare view")
+    parser.add_argument("--http-seconds", type=float, default=3.0)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.n, args.rounds, args.requests, args.http_seconds = 50, 2, 5, 1.0
+    return args
+
+
+def setup_django(args) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.site.settings"
+    import django
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database["TEST"] = {"NAME": database["NAME"]}  # a file, as in production, not :memory:
+    elif args.prepared:
+        database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    django.setup()
+
+
+def create_database() -> str:
+    from django.core.management import call_command
+    from django.db import connection
+
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    call_command("createcachetable", verbosity=0)
+    return name
+
+
+def per_request_us(replayer, scheme, n: int) -> float:
+    with scheme.context():
+        start = time.perf_counter()
+        replayer.run(scheme, n)
+        return (time.perf_counter() - start) / n * 1e6
+
+
+def timed_rounds(replayer, schemes, rounds: int, n: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {scheme.name: [] for scheme in schemes}
+    for _ in range(rounds):
+        for scheme in random.sample(schemes, len(schemes)):
+            times[scheme.name].append(per_request_us(replayer, scheme, n))
+    return times
+
+
+def warm_up(replayer, schemes) -> dict[str, dict]:
+    """Every scheme answers 200 (else the figures mean nothing); its queries and writes per request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for scheme in schemes:
+        with scheme.context():
+            replayer.run(scheme, 20)
+            status = replayer.once(scheme, scheme.environ())
+            if not status.startswith("200"):
+                raise SystemExit(f"{scheme.name}: {status}, expected 200")
+            with CaptureQueriesContext(connection) as queries:
+                replayer.once(scheme, scheme.environ())
+        sql = [query["sql"].lstrip().split(None, 1)[0].upper() for query in queries]
+        counts[scheme.name] = {"queries": len(sql), "writes": sum(verb in ("INSERT", "UPDATE", "DELETE") for verb in sql)}
+    return counts
+
+
+def ratios(times: dict[str, list[float]]) -> list[dict]:
+    rows = []
+    for label, ours, theirs, goal, how in RATIOS:
+        per_round = []
+        for bare, mine, peer in zip(times["bare"], times[ours], times[theirs]):
+            if how == "rate":
+                per_round.append(peer / mine)
+            else:
+                per_round.append(max(mine - bare, 0.0) / max(peer - bare, 1e-9))
+        rows.append(summary(label, per_round, goal, how))
+    return rows
+
+
+def summary(label: str, values: list[float], goal: float, how: str) -> dict:
+    median = statistics.median(values)
+    met = median >= goal if how == "rate" else median <= goal
+    return {"ratio": label, "median": median, "min": min(values), "max": max(values), "goal": goal,
+            "better": "higher" if how == "rate" else "lower", "met": met}
+
+
+def scaling(replayer, scheme_by_name, rounds: int, n: int, grow) -> dict:
+    """The API key's overhead with n stored keys over its overhead with one."""
+    pair = [scheme_by_name["bare"], scheme_by_name["m2m-key"]]
+    before = timed_rounds(replayer, pair, rounds, n)
+    grow()
+    after = timed_rounds(replayer, pair, rounds, n)
+    overhead = [statistics.median(t["m2m-key"]) - statistics.median(t["bare"]) for t in (before, after)]
+    return overhead
+
+
+def main(argv=None) -> None:
+    args = arguments(argv)
+    setup_django(args)
+    from django.db import connection
+
+    from bench import schemes as bench_schemes
+
+    database = create_database()
+    try:
+        seeded = bench_schemes.seed()
+        replayer = bench_schemes.Replayer()
+        with bench_schemes.issuer_over_http() as remote_issuer:
+            all_schemes = bench_schemes.schemes(seeded, remote_issuer)
+            by_name = {scheme.name: scheme for scheme in all_schemes}
+            warm_up(replayer, all_schemes)
+            one, many = scaling(replayer, by_name, max(2, args.rounds // 2), args.requests,
+                                lambda: bench_schemes.bulk_credentials(args.n))
+            counts = warm_up(replayer, all_schemes)
+            times = timed_rounds(replayer, all_schemes, args.rounds, args.requests)
+        rows = ratios(times)
+        rows.append({"ratio": f"m2m-auth API key with {args.n:,} stored keys / with one", "median": many / max(one, 1e-9),
+                     "min": None, "max": None, "goal": 1.2, "better": "lower", "met": many / max(one, 1e-9) <= 1.2})
+        throughput = None
+        if args.http:
+            from bench import http_load
+
+            throughput = http_load.throughput(all_schemes, database, args.rounds if not args.smoke else 1,
+                                              args.http_seconds)
+        report(args, connection, times, counts, rows, throughput)
+    finally:
+        connection.creation.destroy_test_db(database, verbosity=0)
+
+
+def report(args, connection, times, counts, rows, throughput) -> None:
+    vendor = connection.vendor + (" (prepared statements)" if args.prepared else " (Django's default options)")
+    result = {"database": vendor, "stored_credentials": args.n, "rounds": args.rounds, "requests": args.requests,
+              "per_request_us": {name: statistics.median(values) for name, values in times.items()},
+              "queries": counts, "ratios": rows, "throughput": throughput}
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"\n{vendor}, {args.n:,} stored credentials of each kind, {args.rounds} rounds x {args.requests} requests\n")
+    print("| ratio | median | range | goal | met |\n|---|---|---|---|---|")
+    for row in rows:
+        spread = f"{row['min']:.2f}-{row['max']:.2f}" if row["min"] is not None else "-"
+        sign = ">=" if row["better"] == "higher" else "<="
+        print(f"| {row['ratio']} | {row['median']:.2f} | {spread} | {sign} {row['goal']} | {'yes' if row['met'] else 'no'} |")
+    print("\n| scheme | µs per request (median) | queries | writes |\n|---|---|---|---|")
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values):.0f} | {counts[name]['queries']} | {counts[name]['writes']} |")
+    if throughput:
+        print("\n| gunicorn + wrk: throughput / bare view | median | range |\n|---|---|---|")
+        for name, values in throughput.items():
+            print(f"| {name} | {statistics.median(values):.2f} | {min(values):.2f}-{max(values):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
