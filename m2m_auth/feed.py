@@ -58,9 +58,9 @@ def _record(kind: str, identifier: str, expires_at: datetime) -> None:
     transaction.on_commit(_advance_generation)
 
 
-def prune_expired() -> int:
-    """Drop events every follower may have forgotten; for ``m2m prune`` or a cron job."""
-    return RevocationEvent.objects.filter(expires_at__lt=timezone.now() - KEY_RETENTION).delete()[0]
+def forgotten_events():
+    """Events every follower may have forgotten, for ``m2m prune``."""
+    return RevocationEvent.objects.filter(expires_at__lt=timezone.now() - KEY_RETENTION)
 
 
 def _advance_generation() -> None:

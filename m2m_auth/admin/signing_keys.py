@@ -27,6 +27,7 @@ class SigningKeyAdmin(ReadOnlyAdmin):
         return request.user.has_perm("m2m_auth.change_signingkey")
 
     def changelist_view(self, request, extra_context=None):
+        keys.settle()  # a scheduled key whose time has come is listed as current
         extra_context = {**(extra_context or {}), "can_rotate": self.has_rotate_permission(request)}
         return super().changelist_view(request, extra_context)
 

@@ -38,7 +38,7 @@ def rotate(options: dict, out: OutputWrapper) -> None:
 
 
 def listing(options: dict, out: OutputWrapper) -> None:
-    keys.current_key()  # a due key is shown as current
+    keys.settle()  # a due key is shown as current
     write_listing(out, options, [_row(key) for key in SigningKey.objects.all()], COLUMNS)
 
 

@@ -100,11 +100,22 @@ def publication_delay() -> timedelta:
 
 def current_key() -> SigningKey:
     """The key that signs now; the first call on a fresh install creates it."""
-    key = (SigningKey.objects.filter(state__in=[State.CURRENT, State.NEXT], activated_at__lte=timezone.now())
-           .order_by("-activated_at").first())
+    key = _newest_due(State.CURRENT, State.NEXT)
     if key is not None:
         return _promote(key) if key.state == State.NEXT else key
     return _bootstrap()
+
+
+def settle() -> None:
+    """Promote a scheduled key whose time has come (for listings), creating nothing."""
+    due = _newest_due(State.NEXT)
+    if due is not None:
+        _promote(due)
+
+
+def _newest_due(*states: str) -> SigningKey | None:
+    due = SigningKey.objects.filter(state__in=states, activated_at__lte=timezone.now())
+    return due.order_by("-activated_at").first()
 
 
 def _bootstrap() -> SigningKey:

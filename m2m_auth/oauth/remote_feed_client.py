@@ -63,9 +63,10 @@ class FeedClient:
     def _events(events) -> dict[str, float]:
         revoked = {}
         for event in events if isinstance(events, list) else []:
-            kind = event.get("type") if isinstance(event, dict) else None
-            identifier = event.get(KINDS.get(kind, "")) if kind in KINDS else None
-            until = event.get("exp")
+            if not isinstance(event, dict) or event.get("type") not in KINDS:
+                continue
+            kind, until = event["type"], event.get("exp")
+            identifier = event.get(KINDS[kind])
             if isinstance(identifier, str) and len(identifier) <= 128 and isinstance(until, (int, float)):
                 revoked[f"{kind}:{identifier}"] = float(until)
         return revoked
