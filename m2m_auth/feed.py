@@ -54,7 +54,7 @@ def record_credential(credential) -> None:
 
 
 def _record(kind: str, identifier: str, expires_at: datetime) -> None:
-    RevocationEvent.objects.create(kind=kind, identifier=identifier, expires_at=expires_at)
+    RevocationEvent.objects.create(kind=kind, identifier=identifier, expires_at=expires_at, created_at=timezone.now())
     transaction.on_commit(_advance_generation)
 
 
