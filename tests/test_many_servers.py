@@ -120,7 +120,8 @@ def test_revocations_reach_every_remote_process_within_the_bound(stack):
 
 
 def test_quick_rotations_under_traffic_fail_no_valid_request(stack):
-    failures, kids, stop = [], set(), threading.Event()
+    failures, stop = [], threading.Event()
+    kids = {jwt.get_unverified_header(stack.token())["kid"]}
 
     def traffic():
         while not stop.is_set():
@@ -131,17 +132,16 @@ def test_quick_rotations_under_traffic_fail_no_valid_request(stack):
     worker = threading.Thread(target=traffic)
     worker.start()
     try:
-        first_kids = set(kids) or {None}
         stack.issuer.manage("shell", "-c", QUICK_ROTATIONS)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(kids - first_kids) < 2:
+        while time.monotonic() < deadline and len(kids) < 3:  # the first rotation's key, then the second's
             time.sleep(0.2)
         time.sleep(1)
     finally:
         stop.set()
         worker.join(timeout=30)
     assert failures == []
-    assert len(kids) >= 2, "no token was signed by a rotated key"
+    assert len(kids) == 3, "the rotated keys did not both come to sign"
 
 
 def test_a_thousand_followers_cost_the_issuer_one_answer_per_cursor(stack):
@@ -155,7 +155,9 @@ def test_a_thousand_followers_cost_the_issuer_one_answer_per_cursor(stack):
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(poll, range(1000)))
-    assert {(status, answered) for status, answered, _ in answers} == {(200, cursor)}
+    settled = HTTP.get(feed, params={"since": cursor}).json()["cursor"]  # recent events may settle meanwhile
+    assert {status for status, _, _ in answers} == {200}
+    assert {answered for _, answered, _ in answers} <= {cursor, settled}
     seconds = sorted(elapsed for _, _, elapsed in answers)
     print(f"\n1000 followers at one cursor: median {statistics.median(seconds) * 1000:.1f} ms, "
           f"p99 {seconds[989] * 1000:.1f} ms per poll")
