@@ -153,7 +153,9 @@ class FeedFollower:
             self.error = head["error"]
 
     def _share(self, changed: bool) -> None:
-        if changed or self._cache_call("get", f"{self.prefix}:state") is None:
+        # Written again until read back: a database cache drops a write it could not lock for.
+        stored = self._cache_call("get", f"{self.prefix}:state")
+        if changed or not isinstance(stored, dict) or stored.get("version") != self.version:
             self.version = time.time_ns()
             state = {"cursor": self.cursor, "revoked": self._unexpired(), "version": self.version}
             self._cache_call("set", f"{self.prefix}:state", state, None)
