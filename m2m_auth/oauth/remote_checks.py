@@ -1,4 +1,4 @@
-"""System checks for the revocation feed, JWKS publication and remote servers (m2m_auth.E040-E042, W040)."""
+"""System checks for the revocation feed, JWKS publication and remote servers (m2m_auth.E060-E062, W060)."""
 
 from __future__ import annotations
 
@@ -24,17 +24,17 @@ def _seconds(value) -> bool:
 
 @register(Tags.security)
 def check_feed_settings(app_configs=None, **kwargs):
-    errors = [Error(f"M2M_AUTH[{name!r}] must be a number of seconds, zero or more.", id="m2m_auth.E040")
+    errors = [Error(f"M2M_AUTH[{name!r}] must be a number of seconds, zero or more.", id="m2m_auth.E060")
               for name in SECONDS if not _seconds(getattr(app_settings, name))]
     refuse_after = app_settings.REMOTE_FEED_REFUSE_AFTER
     if refuse_after is not None and not _seconds(refuse_after):
         errors.append(Error("M2M_AUTH['REMOTE_FEED_REFUSE_AFTER'] must be None (keep verifying) or seconds.",
-                            id="m2m_auth.E040"))
+                            id="m2m_auth.E060"))
     cached = app_settings.REMOTE_INTROSPECTION_CACHE_SECONDS
     if _seconds(cached) and cached > feed.KEY_RETENTION.total_seconds():
         errors.append(Error("M2M_AUTH['REMOTE_INTROSPECTION_CACHE_SECONDS'] must not exceed the time the "
                             f"revocation feed keeps a revoked key ({feed.KEY_RETENTION.total_seconds():.0f} s).",
-                            id="m2m_auth.E041"))
+                            id="m2m_auth.E061"))
     return errors
 
 
@@ -46,10 +46,10 @@ def check_remote_credentials(app_configs=None, **kwargs):
             app_settings.REMOTE_ISSUER and app_settings.REMOTE_CLIENT_ID and app_settings.REMOTE_CLIENT_SECRET):
         errors.append(Error("Remote API key and PAT authentication needs REMOTE_ISSUER, REMOTE_CLIENT_ID and "
                             "REMOTE_CLIENT_SECRET.", hint="Create an application with a role holding "
-                            "m2m:introspect at the issuer and set its credentials here.", id="m2m_auth.E042"))
+                            "m2m:introspect at the issuer and set its credentials here.", id="m2m_auth.E062"))
     if app_settings.REMOTE_ISSUER and any(name in classes for name in LOCAL_CLASSES):
         errors.append(Warning("With REMOTE_ISSUER set, the local API key and PAT classes look in this site's "
                               "own tables, which the issuer does not fill.",
                               hint="List RemoteApiKeyAuthentication and RemotePersonalAccessTokenAuthentication.",
-                              id="m2m_auth.W040"))
+                              id="m2m_auth.W060"))
     return errors
