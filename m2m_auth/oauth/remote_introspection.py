@@ -111,7 +111,10 @@ class RemoteSecretAuthentication:
         parsed = hashing.parse(token, self.kind)
         if parsed is None:
             self.reject(request, None, "malformed")
-        issuer = app_settings.REMOTE_ISSUER.rstrip("/")
+        issuer = (app_settings.REMOTE_ISSUER or "").rstrip("/")
+        if not issuer:
+            logger.error("remote API key and PAT authentication is listed, but REMOTE_ISSUER is not set")
+            raise ServiceUnavailable()
         follower = follower_for(issuer)
         follower.check_fresh()
         if follower.is_revoked(self.kind, parsed.public_id):
