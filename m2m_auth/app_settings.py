@@ -36,6 +36,15 @@ DEFAULTS: dict[str, Any] = {
     # ``m2m prune`` deletes audit events older than this many seconds (None: keep them all).
     "AUDIT_RETENTION": 365 * DAY,
     "API_KEY_DEFAULT_LIFETIME": None,
+    # Rolling an API key: how long the old key keeps working (seconds).
+    "API_KEY_ROLL_OVERLAP": DAY,
+    # A credential (key, PAT, client secret, registered certificate) expiring
+    # within this many seconds is "expiring soon": listed, signalled once
+    # (``m2m notify-expiring``) and, with EXPIRY_WARNING_EMAIL, mailed to its
+    # owner or creator, else to EXPIRY_WARNING_RECIPIENTS.
+    "EXPIRY_WARNING_WINDOW": 7 * DAY,
+    "EXPIRY_WARNING_EMAIL": False,
+    "EXPIRY_WARNING_RECIPIENTS": [],
     "PAT_DEFAULT_LIFETIME": 30 * DAY,
     "PAT_MAX_LIFETIME": 366 * DAY,
     # JWT signing: RS256, ES256 or EdDSA; Fernet keys (newest first) that

@@ -1,3 +1,5 @@
+from importlib.util import find_spec
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,3 +13,6 @@ class M2MAuthConfig(AppConfig):
         from . import cache_check, checks  # noqa: F401  (registers the system checks)
         from .oauth import checks as oauth_checks  # noqa: F401
         from .oauth import remote_checks  # noqa: F401
+
+        if find_spec("drf_spectacular") is not None:
+            from . import openapi  # noqa: F401  (defining the extensions registers them)

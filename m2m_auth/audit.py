@@ -33,12 +33,14 @@ def failed_authentication(kind: str, ident: str | None, address: str | None, rea
 
     Coalesced through the cache so that a flood of bad requests cannot turn
     into a flood of database writes; the cache key is hashed, and the gate is
-    per worker while the cache is down. An ident that is not a public id or a
-    client id (a malformed token, a swapped secret) is not recorded: it may be
-    a secret.
+    per worker while the cache is down. A malformed token (no ident) is not
+    recorded; an ident that is neither a public id nor a client id (a swapped
+    secret, say) is recorded as "-": it may be a secret.
     """
-    if inputs.public_id(ident) is None and inputs.client_id(ident) is None:
+    if ident is None:
         return
+    if inputs.public_id(ident) is None and inputs.client_id(ident) is None:
+        ident = "-"
     interval = app_settings.FAILED_AUTH_AUDIT_INTERVAL
     gate = inputs.cache_key("failed", kind, ident, address)
     if interval and not shared_cache.first_in(gate, interval):

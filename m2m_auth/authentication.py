@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from . import audit, lookup, verification
+from . import audit, challenges, lookup, verification
 from .app_settings import app_settings
 from .outages import translated
 from .principals import AuthContext, MachinePrincipal
@@ -54,9 +54,11 @@ class SecretAuthentication(BaseAuthentication):
         return self.authenticate_token(request, token)
 
     def authenticate_header(self, request) -> str:
-        if getattr(request, "_m2m_auth_rejected", False):
-            return f'Bearer realm="{self.realm}", error="invalid_token"'
-        return f'Bearer realm="{self.realm}"'
+        return challenges.challenge(request, self.realm, getattr(request, "_m2m_auth_rejected", False))
+
+    def accepted_forms(self) -> list[str]:
+        """How a request presents this kind of credential (named in the 401 hint)."""
+        return [challenges.BEARER_FORM]
 
     def get_raw_token(self, request) -> str | None:
         token = bearer_token(request)
@@ -87,6 +89,9 @@ class ApiKeyAuthentication(SecretAuthentication):
     """``X-API-Key: <key>`` (header name configurable) or ``Authorization: Bearer <key>``."""
 
     kind = "api_key"
+
+    def accepted_forms(self) -> list[str]:
+        return [f"{app_settings.API_KEY_HEADER}: <key>", challenges.BEARER_FORM]
 
     def get_raw_token(self, request) -> str | None:
         value = request.META.get(header_meta_key(app_settings.API_KEY_HEADER))

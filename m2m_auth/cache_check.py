@@ -2,8 +2,8 @@
 
 Rate limits, coalescing gates and the deny-list's fast copy live in the
 cache named by ``M2M_AUTH["CACHE"]``. A database cache without its table
-(``migrate`` does not create it) or a Redis that does not answer would make
-every request degrade (docs/outages.md); this says so up front, with the fix.
+(``migrate`` does not create it) or a Redis that does not answer makes them
+degrade on every request (docs/outages.md); this says so up front, with the fix.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def _table_missing(alias: str, cache: DatabaseCache) -> list[Warning]:
     if cache._table in tables:
         return []
     return [Warning(
-        f"The database cache {alias!r} has no table {cache._table!r}: rate limits and audit coalescing fail on it.",
+        f"The database cache {alias!r} has no table {cache._table!r}: rate limits and coalescing hold per worker "
+        "only and every JWT request queries the deny-list.",
         hint="Run: python manage.py createcachetable", id="m2m_auth.W030",
     )]
 

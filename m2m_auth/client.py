@@ -1,13 +1,22 @@
-"""OAuth 2.0 client credentials as ``auth=`` for requests and httpx.
+"""OAuth 2.0 client credentials as ``auth=`` for requests and httpx (sync and async).
 
     auth = ClientCredentialsAuth("https://auth.example.com/oauth/token", CLIENT_ID, CLIENT_SECRET,
                                  scope="orders:read")
     requests.get("https://api.example.com/orders/", auth=auth)
     httpx.get("https://api.example.com/orders/", auth=auth)
+    async with httpx.AsyncClient(auth=auth) as client:
+        await client.get("https://api.example.com/orders/")
 
 The token is fetched on first use, cached, and fetched again shortly before
-it expires; threads share one token and one fetch. Only the standard library
-is used, so neither requests nor httpx is required.
+it expires; threads and tasks share one token and one fetch. A request
+answered 401 is sent once more with a fresh token (the old one may have been
+revoked, or signed by a retired key). In an event loop the token is fetched
+in a worker thread, so the loop never blocks on it.
+
+This one file uses only the standard library (httpx is used when it is
+installed), and imports nothing of Django: on a client machine install the
+``m2m-auth-client`` distribution (``clients/python`` in the m2m-auth
+repository), which ships this same file as ``m2m_auth_client``, or copy it.
 
 Exceptions::
 
@@ -18,6 +27,7 @@ Exceptions::
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import threading
@@ -25,9 +35,18 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import quote_plus, urlencode
 
+try:
+    import httpx
+except ImportError:  # requests or plain urllib only
+    httpx = None  # type: ignore[assignment]
+
 __all__ = ["ClientCredentialsAuth", "TokenError"]
+
+# httpx calls the auth flows of an httpx.Auth; requests calls the object itself.
+_AuthBase: Any = httpx.Auth if httpx is not None else object
 
 
 class TokenError(Exception):
@@ -40,7 +59,10 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-class ClientCredentialsAuth:
+class ClientCredentialsAuth(_AuthBase):
+    # httpx reads the body first, so that the retry after a 401 can send it again.
+    requires_request_body = True
+
     def __init__(
         self,
         token_url: str,
@@ -59,26 +81,73 @@ class ClientCredentialsAuth:
         if scope is not None:
             self._form.append(("scope", " ".join(_as_list(scope))))
         self._form += [("resource", value) for value in _as_list(resource)]
-        self._token: str | None = None
-        self._refresh_at = 0.0
+        # (token, refresh at) replaced as one value, so readers need no lock.
+        self._current: tuple[str | None, float] = (None, 0.0)
         self._lock = threading.Lock()
 
+    def token(self) -> str:
+        """The current access token, fetched or refreshed as needed (blocks while fetching)."""
+        with self._lock:
+            token = self._fresh()
+            if token is None:
+                token, lifetime = self._fetch()
+                self._current = (token, self.clock() + lifetime - self._margin(lifetime))
+            return token
+
+    async def async_token(self) -> str:
+        """The current access token, fetched in a worker thread when needed."""
+        fresh = self._fresh()
+        return fresh if fresh is not None else await asyncio.to_thread(self.token)
+
+    def invalidate(self, token: str | None = None) -> None:
+        """Forget the cached token (only if it is still ``token``, when given)."""
+        if token is None or self._current[0] == token:
+            self._current = (None, 0.0)
+
+    # requests: auth(request), then a response hook that retries a 401 once.
     def __call__(self, request):
-        """Sets ``Authorization: Bearer``; requests and httpx both call auth objects so."""
         request.headers["Authorization"] = f"Bearer {self.token()}"
+        if hasattr(request, "register_hook"):
+            request.register_hook("response", self._retry_requests_401)
         return request
 
-    def token(self) -> str:
-        """The current access token, fetched or refreshed as needed."""
-        with self._lock:
-            if self._token is None or self.clock() >= self._refresh_at:
-                self._token, lifetime = self._fetch()
-                self._refresh_at = self.clock() + lifetime - self._margin(lifetime)
-            return self._token
+    def _retry_requests_401(self, response, **kwargs):
+        request = response.request
+        if response.status_code != 401 or getattr(request, "_m2m_retried", False) or not _resendable(request.body):
+            return response
+        self.invalidate(request.headers["Authorization"].removeprefix("Bearer "))
+        response.content  # noqa: B018  (read it, so the connection can be reused)
+        response.close()
+        retry = request.copy()
+        retry.headers["Authorization"] = f"Bearer {self.token()}"
+        retry._m2m_retried = True
+        answer = response.connection.send(retry, **kwargs)
+        answer.history.append(response)
+        answer.request = retry
+        return answer
 
-    def invalidate(self) -> None:
-        with self._lock:
-            self._token = None
+    # httpx: the same, as generator flows.
+    def sync_auth_flow(self, request):
+        token = self.token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            self.invalidate(token)
+            request.headers["Authorization"] = f"Bearer {self.token()}"
+            yield request
+
+    async def async_auth_flow(self, request):
+        token = await self.async_token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            self.invalidate(token)
+            request.headers["Authorization"] = f"Bearer {await self.async_token()}"
+            yield request
+
+    def _fresh(self) -> str | None:
+        token, refresh_at = self._current
+        return token if token is not None and self.clock() < refresh_at else None
 
     def _margin(self, lifetime: float) -> float:
         return self.refresh_margin if self.refresh_margin is not None else min(60.0, lifetime / 10)
@@ -119,3 +188,8 @@ class ClientCredentialsAuth:
             answer = {}
         code, description = answer.get("error", "no error code"), answer.get("error_description", "")
         return f"The token endpoint refused ({error.code} {code}): {description}".rstrip(": ")
+
+
+def _resendable(body: Any) -> bool:
+    """A body requests can send twice (a file or generator is consumed by the first send)."""
+    return body is None or isinstance(body, (bytes, str))

@@ -21,3 +21,14 @@ def parse_duration(text: str) -> timedelta:
     if duration > MAX_DURATION:
         raise InvalidInput(f"Invalid duration {text!r}: at most 100 years.")
     return duration
+
+
+def describe(duration: timedelta | float) -> str:
+    """A duration as people write it: ``366 days``, ``1 hour 30 minutes``, ``45 seconds``."""
+    seconds = round(duration.total_seconds() if isinstance(duration, timedelta) else duration)
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts) or "0 seconds"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from . import audit, crypto
 from .app_settings import app_settings
+from .durations import describe
 from .exceptions import Conflict, InvalidInput, NotPermitted
 from .models import ApiKey, Application, ClientSecret, PersonalAccessToken, Role
 from .models.names import normalize_name
@@ -39,7 +40,7 @@ def create_api_key(
     address: str | None = None,
 ) -> tuple[ApiKey, str]:
     name = normalize_name(name)
-    if ApiKey.objects.filter(name=name, revoked_at__isnull=True).exists():
+    if ApiKey.objects.current().filter(name=name).exists():
         raise Conflict(f"An API key named {name!r} already exists.")
     permissions, machine_roles = resolve_scopes(scopes), resolve_roles(roles, Role.Kind.MACHINE)
     if expires_in is None and app_settings.API_KEY_DEFAULT_LIFETIME:
@@ -51,6 +52,44 @@ def create_api_key(
     key.roles.set(machine_roles)
     audit.record("create", key, actor=actor, address=address, name=name)
     return key, plaintext
+
+
+@transaction.atomic
+def roll_api_key(
+    api_key: ApiKey, *, overlap: timedelta | None = None, actor: str = "", address: str | None = None
+) -> tuple[ApiKey, str]:
+    """A new key with the old one's name, scopes, roles and owner; the old one works ``overlap`` longer.
+
+    The old key's expiry is only ever brought forward. The new key lives as long
+    as the old one was meant to (creation to expiry), else the default lifetime.
+    """
+    old = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if old.is_revoked or old.rolled_at is not None:
+        raise NotPermitted(f"API key {old.public_id} is {old.status}; roll the key that replaced it, if any.")
+    if overlap is None:
+        overlap = timedelta(seconds=app_settings.API_KEY_ROLL_OVERLAP)
+    if overlap < timedelta(0):
+        raise InvalidInput("The overlap cannot be negative.")
+    now = timezone.now()
+    cut = min(old.expires_at, now + overlap) if old.expires_at else now + overlap
+    ApiKey.objects.filter(pk=old.pk).update(rolled_at=now, expires_at=cut)
+    new, plaintext = ApiKey.objects.create_with_secret(
+        name=old.name, application=old.application, rolled_from=old, created_by=actor,
+        expires_at=expiry_after(_lifetime(old)),
+    )
+    new.scopes.set(old.scopes.all())
+    new.roles.set(old.roles.all())
+    audit.record("rotate", old, actor=actor, address=address, new_key=new.public_id, old_key_expires_at=cut.isoformat())
+    audit.record("create", new, actor=actor, address=address, name=new.name, rolled_from=old.public_id)
+    api_key.refresh_from_db()
+    return new, plaintext
+
+
+def _lifetime(key: ApiKey) -> timedelta | None:
+    if key.expires_at is not None:
+        return max(key.expires_at - key.created_at, timedelta(seconds=1))
+    seconds = app_settings.API_KEY_DEFAULT_LIFETIME
+    return timedelta(seconds=seconds) if seconds else None
 
 
 @transaction.atomic
@@ -72,7 +111,7 @@ def create_personal_access_token(
         raise NotPermitted(f"User {user.get_username()!r} does not hold scope: {', '.join(not_held)}.")
     lifetime = expires_in or timedelta(seconds=app_settings.PAT_DEFAULT_LIFETIME)
     if lifetime > timedelta(seconds=app_settings.PAT_MAX_LIFETIME):
-        raise NotPermitted(f"A personal access token may live at most {app_settings.PAT_MAX_LIFETIME} seconds.")
+        raise NotPermitted(f"A personal access token may live at most {describe(app_settings.PAT_MAX_LIFETIME)}.")
     if PersonalAccessToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
         raise Conflict(f"User {user.get_username()!r} already has a token named {name!r}.")
     token, plaintext = PersonalAccessToken.objects.create_with_secret(

@@ -9,13 +9,16 @@ worker left there, else from this process's, else 503.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from . import shared_cache
 from .outages import ServiceUnavailable, outage_errors, warn
 
+REWRITE_EVERY = 60  # seconds: a cache restarted empty gets its copy back from the next reader
 _process: dict[str, Any] = {}
+_written_at: dict[str, float] = {}
 
 
 def _key(name: str) -> str:
@@ -27,8 +30,9 @@ def read(name: str, query: Callable[[], Any]) -> Any:
         value = query()
     except outage_errors() as error:
         return _remembered(name, error)
-    if _process.get(name) != value:
-        _process[name] = value
+    now = time.monotonic()
+    if _process.get(name) != value or now - _written_at.get(name, -REWRITE_EVERY) >= REWRITE_EVERY:
+        _process[name], _written_at[name] = value, now
         shared_cache.set(_key(name), value, None)
     return value
 

@@ -57,9 +57,13 @@ class HasScopes(BasePermission):
     scopes: tuple[str, ...] | None = None
 
     def required(self, request, view) -> list[str] | None:
+        return self.required_for(view, request.method)
+
+    def required_for(self, view, method: str) -> list[str] | None:
+        """The scopes a method of the view needs; None when nothing is declared."""
         if self.scopes is not None:
             return list(self.scopes)
-        return declared_scopes(view, request.method)
+        return declared_scopes(view, method)
 
     def has_permission(self, request, view) -> bool:
         if not getattr(request.user, "is_authenticated", False):

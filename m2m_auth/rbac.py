@@ -12,7 +12,7 @@ from . import audit
 from .exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from .models import ApiResource, Permission, Role, RoleAssignment
 from .models.names import normalize_name
-from .models.rbac import scope_validator
+from .models.rbac import identifier_problem, scope_validator
 
 
 def validate_scope(scope: str) -> str:
@@ -70,8 +70,9 @@ MAX_TOKEN_TTL = 2**31 - 1
 
 def validate_resource_fields(identifier: str, name: str, token_ttl: int) -> str:
     """What the database would refuse less politely; returns the normalised name."""
-    if not identifier or identifier != identifier.strip() or len(identifier) > 255:
-        raise InvalidInput(f"Invalid identifier {identifier!r}: 1 to 255 characters, no surrounding spaces.")
+    problem = identifier_problem(identifier)
+    if problem:
+        raise InvalidInput(f"Invalid identifier {identifier!r}: {problem}.")
     name = normalize_name(name)
     if isinstance(token_ttl, bool) or not 1 <= token_ttl <= MAX_TOKEN_TTL:
         raise InvalidInput(f"Invalid token lifetime {token_ttl!r}: 1 to {MAX_TOKEN_TTL} seconds.")
@@ -143,6 +144,10 @@ def update_role(
     A kind change is refused while the role is held by the kind it would
     stop serving (see ``Role.kind_change_refusal``).
     """
+    add_scopes, remove_scopes = list(add_scopes), list(remove_scopes)
+    both = sorted(set(add_scopes) & set(remove_scopes))
+    if both:
+        raise InvalidInput(f"Scope {', '.join(both)} is both added and removed.")
     changed = []
     if kind is not None and checked_kind(kind) != role.kind:
         refusal = role.kind_change_refusal(kind)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, feed
-from .exceptions import NotFound
-from .models import ApiKey, Application, PersonalAccessToken
+from . import audit, feed, hashing
+from .exceptions import Conflict, NotFound
+from .models import ApiKey, Application, ClientSecret, PersonalAccessToken
 from .models.base import SecretCredential
 
 
@@ -40,25 +40,54 @@ def disable_application(
 
 
 def find_api_key(ident: str) -> ApiKey:
-    return _find(ApiKey, ident, "API key")
+    """By public id, full key, or name (the key the name stands for now)."""
+    return _find(ApiKey, ident, "API key", ApiKey.objects.current())
 
 
 def find_personal_access_token(ident: str) -> PersonalAccessToken:
-    return _find(PersonalAccessToken, ident, "personal access token")
+    """By public id, full token, or name (refused when several users' tokens share it)."""
+    live = PersonalAccessToken.objects.filter(revoked_at=None)
+    return _find(PersonalAccessToken, ident, "personal access token", live)
 
 
 def find_application(ident: str) -> Application:
-    """By client id, or by the numeric id printed by ``m2m app create``."""
+    """By client id, the numeric id printed by ``m2m app create``, the name, or a full client secret."""
+    if hashing.kind_of(ident) is not None:
+        return _by_secret(ClientSecret, ident, "application").application
+    _refuse_nul(ident, "application")
     found = Application.objects.filter(client_id=ident).first()
     if found is None and ident.isdigit():
         found = Application.objects.filter(pk=int(ident)).first()
+    found = found or Application.objects.filter(name=ident.strip()).first()
     if found is None:
         raise NotFound(f"Unknown application: {ident!r}.")
     return found
 
 
-def _find(model, ident: str, label: str):
+def _find(model, ident: str, label: str, live):
+    if hashing.kind_of(ident) is not None:
+        return _by_secret(model, ident, label)
+    _refuse_nul(ident, label)
     found = model.objects.filter(public_id=ident).first()
-    if found is None:
+    if found is not None:
+        return found
+    named = list(live.filter(name=ident.strip())[:2]) or list(model.objects.filter(name=ident.strip())[:1])
+    if len(named) > 1:
+        raise Conflict(f"More than one {label} is named {ident.strip()!r}: give its id.")
+    if not named:
         raise NotFound(f"Unknown {label}: {ident!r}.")
+    return named[0]
+
+
+def _refuse_nul(ident: str, label: str) -> None:
+    if "\x00" in ident:  # PostgreSQL refuses NUL in text; nothing holds one
+        raise NotFound(f"Unknown {label}: {ident!r}.")
+
+
+def _by_secret(model, secret: str, label: str):
+    """The credential whose full secret this is; the secret is checked by its hash and never echoed."""
+    parsed = hashing.parse(secret, model.object_kind)
+    found = model.objects.filter(public_id=parsed.public_id).first() if parsed else None
+    if found is None or not hashing.matches(parsed.token, found.secret_hash):
+        raise NotFound(f"Unknown {label}: the secret given matches none here.")
     return found

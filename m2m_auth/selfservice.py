@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import select_template
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import audit, issuing, revoking
+from . import audit, inputs, issuing, revoking
 from .app_settings import app_settings
 from .exceptions import M2MAuthError
 from .forms import PersonalAccessTokenForm
@@ -64,6 +65,8 @@ def tokens(request):
 @login_required
 @require_POST
 def revoke_token(request, public_id: str):
+    if inputs.public_id(public_id) is None:
+        raise Http404
     token = get_object_or_404(PersonalAccessToken, user=request.user, public_id=public_id)
     if revoking.revoke(token, actor=actor(request), reason="revoked by its owner", address=audit.client_address(request)):
         messages.success(request, _("Token “%s” is revoked; it stops working at once.") % token.name)

@@ -86,13 +86,16 @@ class Server:
         os.killpg(self.process.pid, number)
 
     def stop(self, number: int = signal.SIGTERM) -> None:
+        """Thaw the group, then ask the server itself to stop; it stops its children."""
         if self.process is not None and self.process.poll() is None:
             self.send(signal.SIGCONT)
-            self.send(number)
+            self.process.send_signal(number)
             self.process.wait(timeout=30)
 
     def freeze(self) -> None:
         self.send(signal.SIGSTOP)
+        time.sleep(0.05)
+        self.send(signal.SIGSTOP)  # a child forked while the first signal went round
 
     def thaw(self) -> None:
         self.send(signal.SIGCONT)

@@ -40,6 +40,7 @@ def cache_down():
 def forget_process_copies() -> None:
     """What a freshly started worker knows: nothing."""
     last_good._process.clear()
+    last_good._written_at.clear()
     revocation._local["copy"] = None
     keys._local.update(keys=None, read_at=0.0)
 

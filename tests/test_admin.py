@@ -222,3 +222,23 @@ def test_a_machine_role_cannot_be_assigned_to_a_user(admin_client, make_role, ma
 def test_the_demo_admin_hides_the_toolkits_unused_models(admin_client):
     html = admin_client.get(reverse("admin:index")).content.decode()
     assert "/admin/m2m_auth/application/" in html and "/admin/oauth2_provider/" not in html
+
+
+def test_admin_refuses_a_resource_identifier_that_is_not_an_absolute_uri(admin_client):
+    from m2m_auth.models import ApiResource
+
+    form = {"identifier": "not-a-url", "name": "Not a URL", "token_ttl": 900,
+            "permissions-TOTAL_FORMS": 0, "permissions-INITIAL_FORMS": 0}
+    response = admin_client.post(reverse("admin:m2m_auth_apiresource_add"), form)
+    assert response.status_code == 200
+    assert "an absolute URI is required" in response.content.decode()
+    assert not ApiResource.objects.filter(name="Not a URL").exists()
+
+
+def test_registering_an_application_without_a_scope_warns(admin_client, make_role):
+    page = admin_client.post(reverse("admin:m2m_auth_application_add"), {"name": "lonely", "with_secret": "on"})
+    assert "has no role that gives it a scope, so the token endpoint will refuse it" in page.content.decode()
+    role = make_role(["orders:read"], kind="machine")
+    page = admin_client.post(reverse("admin:m2m_auth_application_add"),
+                             {"name": "served", "roles": [role.pk], "with_secret": "on"})
+    assert "has no role" not in page.content.decode() and Application.objects.filter(name="served").exists()

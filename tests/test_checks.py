@@ -1,10 +1,18 @@
 """System checks report misconfiguration with ids; none on the demo's settings."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
 
 from m2m_auth.checks import check_exception_handler, check_pepper_for_deploy, check_settings
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def ids(messages):
@@ -29,6 +37,15 @@ def test_manage_py_check_passes_on_the_demo_settings():
         ({"PREVIOUS_PEPPERS": "x"}, ["m2m_auth.E007"]),
         ({"PAT_DEFAULT_LIFETIME": 10, "PAT_MAX_LIFETIME": 5}, ["m2m_auth.E008"]),
         ({"VENDOR": "acme", "API_KEY_HEADER": "X-Token"}, []),
+        ({"CLIENT_SECRET_LIFETIME": -1}, ["m2m_auth.E005"]),
+        ({"CLIENT_SECRET_LIFETIME": None, "API_KEY_DEFAULT_LIFETIME": None}, []),
+        ({"PAT_MAX_LIFETIME": 10**12}, ["m2m_auth.E005"]),
+        ({"LAST_USED_INTERVAL": True}, ["m2m_auth.E005"]),
+        ({"JWT_REVOCATION_CHECK": "yes"}, ["m2m_auth.E040"]),
+        ({"JWT_AUDIENCE": "https://api.example.com"}, ["m2m_auth.E040"]),
+        ({"BASE_TEMPLATE": None}, ["m2m_auth.E040"]),
+        ({"MTLS_CERT_HEADER": "Client Cert"}, ["m2m_auth.E040"]),
+        ({"PREVIOUS_PEPPERS": [b"x" * 32, 7]}, ["m2m_auth.E007"]),
     ],
 )
 def test_settings_errors(value, expected):
@@ -64,12 +81,41 @@ def test_oauth_settings_errors(settings, overrides, expected):
     assert ids(check_oauth_settings()) == expected
 
 
-def test_jwt_authentication_needs_an_audience(settings):
+@pytest.mark.parametrize("path", ["m2m_auth.authentication.JWTAuthentication",
+                                  "m2m_auth.oauth.authentication.JWTAuthentication"])
+def test_jwt_authentication_needs_an_audience(settings, path):
     from m2m_auth.oauth.checks import check_oauth_settings
 
-    settings.REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["m2m_auth.authentication.JWTAuthentication"]}
+    settings.REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["no.such.Class", path]}
     settings.M2M_AUTH = {"JWT_AUDIENCE": []}
     assert ids(check_oauth_settings()) == ["m2m_auth.E010"]
+
+
+def test_errors_say_the_wrong_value_and_durations_in_words():
+    with override_settings(M2M_AUTH={"CLIENT_SECRET_LIFETIME": -1, "PAT_DEFAULT_LIFETIME": 400 * 86400}):
+        messages = [m.msg for m in check_settings()]
+    assert any("CLIENT_SECRET_LIFETIME" in m and "it is -1" in m and "or None" in m for m in messages)
+    assert "(400 days) exceeds PAT_MAX_LIFETIME (366 days)" in " ".join(messages)
+
+
+SETTINGS_WITHOUT = """
+from tests.settings import *
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != {app!r}]
+ROOT_URLCONF = "checks_urls"
+"""
+
+
+@pytest.mark.parametrize("app, expected, status", [("oauth2_provider", "m2m_auth.E041", 1),
+                                                   ("rest_framework", "m2m_auth.W040", 0)])
+def test_a_missing_app_is_named_before_the_url_checks_fail(tmp_path, app, expected, status):
+    (tmp_path / "checks_settings.py").write_text(SETTINGS_WITHOUT.format(app=app))
+    (tmp_path / "checks_urls.py").write_text(
+        'from django.urls import include, path\nurlpatterns = [path("", include("m2m_auth.urls"))]\n')
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "DJANGO_SETTINGS_MODULE": "checks_settings"}
+    run = subprocess.run([sys.executable, "-m", "django", "check"], env=env, capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert run.returncode == status, run.stderr
+    assert expected in run.stderr and "Traceback" not in run.stderr
 
 
 def test_deploy_check_wants_a_shared_cache(settings):

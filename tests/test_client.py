@@ -1,7 +1,10 @@
 """m2m_auth.client.ClientCredentialsAuth against real local HTTP servers."""
 
+import asyncio
 import base64
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote_plus
@@ -19,21 +22,31 @@ class Server:
     """Answers the token endpoint with ``self.answer`` and echoes Authorization elsewhere."""
 
     def __init__(self):
-        self.fetches, self.forms, self.headers = 0, [], []
+        self.fetches, self.forms, self.headers, self.refused = 0, [], [], set()
+        self.gate = None  # a threading.Event the token endpoint waits for, when set
         self.answer = (200, {"access_token": "tok-1", "expires_in": 300, "token_type": "Bearer"})
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                server.fetches += 1
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                if self.path != "/token":
+                    return self.echo(body)
+                if server.gate is not None and not server.gate.wait(timeout=10):
+                    return self.reply(500, b"{}")
+                server.fetches += 1
                 server.forms.append(parse_qsl(body))
                 server.headers.append(dict(self.headers))
                 status, payload = server.answer
                 self.reply(status, payload if isinstance(payload, bytes) else json.dumps(payload).encode())
 
             def do_GET(self):
-                self.reply(200, json.dumps({"authorization": self.headers.get("Authorization")}).encode())
+                self.echo(None)
+
+            def echo(self, body):
+                authorization = self.headers.get("Authorization")
+                status = 401 if authorization in {f"Bearer {token}" for token in server.refused} else 200
+                self.reply(status, json.dumps({"authorization": authorization, "body": body}).encode())
 
             def reply(self, status, body):
                 self.send_response(status)
@@ -141,3 +154,65 @@ def test_works_as_auth_for_requests_and_httpx(server):
     with httpx.Client(auth=auth) as client:
         assert client.get(f"{server.url}/api").json()["authorization"] == "Bearer tok-1"
     assert server.fetches == 1
+
+
+def refuse_first_token(server):
+    server.refused.add("tok-1")
+    server.answer = (200, {"access_token": "tok-1", "expires_in": 300})
+    auth = auth_for(server)
+    auth.token()
+    server.answer = (200, {"access_token": "tok-2", "expires_in": 300})
+    return auth
+
+
+def test_requests_retries_a_401_once_with_a_fresh_token(server):
+    auth = refuse_first_token(server)
+    response = requests.post(f"{server.url}/api", data=b"body", auth=auth)
+    assert response.status_code == 200 and response.json() == {"authorization": "Bearer tok-2", "body": "body"}
+    assert [r.status_code for r in response.history] == [401] and server.fetches == 2
+    server.refused.add("tok-2")
+    assert requests.get(f"{server.url}/api", auth=auth).status_code == 401  # once, not forever
+    assert server.fetches == 3
+
+
+def test_httpx_retries_a_401_once_with_a_fresh_token(server):
+    auth = refuse_first_token(server)
+    with httpx.Client(auth=auth) as client:
+        assert client.post(f"{server.url}/api", content=b"body").json() == {"authorization": "Bearer tok-2", "body": "body"}
+    assert server.fetches == 2
+
+
+def test_async_client_retries_and_shares_one_fetch(server):
+    auth = refuse_first_token(server)
+
+    async def main():
+        async with httpx.AsyncClient(auth=auth) as client:
+            return await asyncio.gather(*(client.get(f"{server.url}/api") for _ in range(5)))
+
+    answers = asyncio.run(main())
+    assert {answer.json()["authorization"] for answer in answers} == {"Bearer tok-2"}
+    assert server.fetches == 2
+
+
+def test_async_fetch_does_not_block_the_event_loop(server):
+    # The token endpoint answers only once another task has run; a fetch that
+    # blocked the loop would keep that task from running (the gate times out: a 500).
+    server.gate = threading.Event()
+    auth = auth_for(server)
+
+    async def open_the_gate():
+        await asyncio.sleep(0.05)
+        server.gate.set()
+
+    async def main():
+        async with httpx.AsyncClient(auth=auth) as client:
+            response, _ = await asyncio.gather(client.get(f"{server.url}/api"), open_the_gate())
+            return response
+
+    assert asyncio.run(main()).json()["authorization"] == "Bearer tok-1"
+
+
+def test_importing_the_client_imports_no_django():
+    code = ("import sys, m2m_auth.client; "
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework', 'oauth2_provider')]")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

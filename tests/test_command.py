@@ -1,5 +1,6 @@
 """``manage.py m2m``: bad input first (one line, exit 1, nothing changed), then each verb."""
 
+import importlib.metadata
 import json
 from datetime import datetime, timedelta
 from io import StringIO
@@ -10,7 +11,7 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from m2m_auth import hashing
+from m2m_auth import hashing, revoking
 from m2m_auth.models import (
     ApiKey,
     ApiResource,
@@ -32,7 +33,7 @@ MODELS = (ApiResource, Permission, Role, RoleAssignment, Application, ClientSecr
 
 def m2m(*args: str) -> str:
     out = StringIO()
-    call_command("m2m", *args, stdout=out)
+    call_command("m2m", *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -63,16 +64,22 @@ def shell(capsys, monkeypatch):
 
 
 @pytest.fixture
-def world(make_user, make_role, make_api_key):
-    """Existing names for the error cases to collide with."""
+def world(make_user, make_role, make_api_key, make_pat):
+    """Existing names and secrets for the error cases to collide with."""
     user = make_user(scopes=["orders:read"])
     app_name = unique("app")
     m2m("app", "create", app_name)
+    key, key_secret = make_api_key()
+    revoked_key = make_api_key()[0]
+    revoking.revoke(revoked_key)
     return SimpleNamespace(
         username=user.username,
         user_role=make_role(kind="user").name,
         machine_role=make_role(kind="machine").name,
-        key_name=make_api_key()[0].name,
+        key_name=key.name,
+        key_secret=key_secret,
+        revoked_key=revoked_key.public_id,
+        pat_secret=make_pat()[1],
         app_name=app_name,
     )
 
@@ -109,6 +116,7 @@ ERRORS_OF_MEANING = [
     ("resource", "create", "https://new.local", "--name", "N", "--token-ttl", "2147483648"),
     ("resource", "create", "https://new.local", "--name", "N", "--token-ttl", "99999999999"),
     ("resource", "create", "", "--name", "N"),
+    ("resource", "create", "not-a-url", "--name", "N"),
     ("resource", "create", "https://" + "x" * 250, "--name", "N"),
     ("resource", "create", "https://new.local", "--name", ""),
     ("resource", "create", "https://new.local", "--name", "n" * 101),
@@ -123,6 +131,30 @@ ERRORS_OF_MEANING = [
     ("user", "revoke", "nobody", "--role", "{user_role}"),
     ("user", "revoke", "{username}", "--role", "no-such-role"),
     ("apply", "/no/such/file.json"),
+    ("apikey", "revoke", "m2m_ak_notAKey_0000"),
+    ("apikey", "revoke", "{pat_secret}"),
+    ("apikey", "revoke", "nul\x00byte"),
+    ("app", "revoke", "9" * 30),
+    ("app", "update", "9" * 30, "--active"),
+    ("pat", "revoke", "n" * 500),
+    ("pat", "revoke", "{key_secret}"),
+    ("app", "revoke", "{key_secret}"),
+    ("apikey", "roll", "nope"),
+    ("apikey", "roll", "{key_name}", "--overlap", "soon"),
+    ("apikey", "roll", "{revoked_key}"),
+    ("apikey", "list", "--expiring", "7 days"),
+    ("pat", "list", "--expiring", "0d"),
+    ("app", "list", "--expiring", "1y"),
+    ("app", "update", "no-such-client", "--add-role", "{machine_role}"),
+    ("app", "update", "{app_name}", "--add-role", "no-such-role"),
+    ("app", "update", "{app_name}", "--add-role", "{user_role}"),
+    ("app", "update", "{app_name}", "--add-role", "{machine_role}", "--remove-role", "{machine_role}"),
+    ("app", "update", "{app_name}", "--description", "x" * 201),
+    ("app", "update", "{app_name}", "--description", "two\nlines"),
+    ("role", "update", "no-such-role", "--add-scope", "orders:read"),
+    ("role", "update", "{machine_role}", "--add-scope", "nope:read"),
+    ("role", "update", "{machine_role}", "--remove-scope", "nope:read"),
+    ("role", "update", "{machine_role}", "--add-scope", "orders:write", "--remove-scope", "orders:write"),
 ]
 
 
@@ -132,6 +164,7 @@ def test_error_of_meaning_is_one_line_exit_1_and_changes_nothing(shell, world, a
     status, out, err = shell(*(arg.format(**vars(world)) for arg in args))
     assert (status, out) == (1, "")
     assert err.startswith("CommandError: ") and err.endswith("\n") and err.count("\n") == 1
+    assert world.key_secret not in err and world.pat_secret not in err
     assert row_counts() == before
 
 
@@ -158,6 +191,12 @@ SYNTAX_ERRORS = [
     ("app", "rotate-secret"),
     ("signing-key",),
     ("signing-key", "rotate", "--algorithm"),
+    ("apikey", "roll"),
+    ("apikey", "roll", "k", "--overlap"),
+    ("app", "update"),
+    ("app", "update", "c", "--active", "--inactive"),
+    ("role", "update"),
+    ("notify-expiring", "extra"),
 ]
 
 
@@ -308,7 +347,8 @@ def test_apikey_list_json_has_statuses_times_and_no_secrets(clock, make_role):
     assert "hmac-sha256" not in listing
     assert [rows[c["id"]]["status"] for c in (active, expired, revoked)] == ["active", "expired", "revoked"]
     row = rows[active["id"]]
-    assert set(row) == {"id", "name", "status", "scopes", "roles", "application", "expires_at", "last_used_at", "created_at"}
+    assert set(row) == {"id", "name", "status", "scopes", "roles", "application", "expires_at", "rolled_to",
+                        "last_used_at", "created_at"}
     assert (row["scopes"], row["roles"], row["application"]) == (["orders:read", "orders:write"], [role.name], None)
     assert datetime.fromisoformat(rows[expired["id"]]["expires_at"]).utcoffset() == timedelta(0)
 
@@ -331,7 +371,7 @@ def test_app_list_json_shows_roles_scopes_and_status(make_role):
     listing = m2m("app", "list", "--json")
     (row,) = [row for row in json.loads(listing) if row["id"] == created["id"]]
     assert created["client_secret"] not in listing
-    assert row["client_id"] == created["client_id"] and row["status"] == "revoked"
+    assert row["client_id"] == created["client_id"] and row["status"] == "inactive"
     assert (row["roles"], row["scopes"]) == ([role.name], ["orders:read"])
 
 
@@ -346,7 +386,22 @@ def test_list_without_json_is_an_aligned_table(noun, make_api_key, make_pat):
     assert all(row[second - 2 : second] == "  " and row[second] != " " for row in rows)
 
 
-def test_create_json_from_a_shell_is_exactly_one_json_object(shell):
-    status, out, err = shell("app", "create", unique("app"), "--json")
+def test_create_json_from_a_shell_is_exactly_one_json_object(shell, make_role):
+    role = make_role(["orders:read"], kind="machine")
+    status, out, err = shell("app", "create", unique("app"), "--role", role.name, "--json")
     assert (status, err) == (0, "")
     assert isinstance(json.loads(out), dict)
+
+
+def test_an_app_without_a_role_is_created_with_a_warning(shell, make_role):
+    status, out, err = shell("app", "create", "lonely", "--json")
+    assert status == 0 and json.loads(out)["client_id"]
+    assert err.startswith("Warning: 'lonely' has no role that gives it a scope") and err.count("\n") == 1
+    assert "--add-role ROLE" in err
+    empty_role = make_role([], kind="machine")
+    assert "Warning" in shell("app", "create", "still-lonely", "--role", empty_role.name)[2]
+
+
+def test_version_is_m2m_auths(shell):
+    status, out, _ = shell("--version")
+    assert (status, out.strip()) == (0, importlib.metadata.version("m2m-auth"))

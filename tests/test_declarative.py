@@ -174,4 +174,4 @@ def test_an_empty_file_object_changes_nothing(apply):
 
 def test_parse_reports_where_the_problem_is():
     with pytest.raises(InvalidInput, match=r"^Invalid file: resources\[1\]\.token_ttl: expected a whole number\.$"):
-        declarative.parse({"resources": [{"identifier": "a", "name": "A"}, {"identifier": "b", "name": "B", "token_ttl": "x"}]})
+        declarative.parse({"resources": [{"identifier": "urn:a", "name": "A"}, {"identifier": "urn:b", "name": "B", "token_ttl": "x"}]})

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from m2m_auth.durations import parse_duration
-from m2m_auth.exceptions import InvalidInput
+from m2m_auth.durations import describe, parse_duration
+from m2m_auth.exceptions import InvalidInput, M2MAuthError
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,20 @@ def test_valid_durations(text, expected):
 def test_invalid_durations(text):
     with pytest.raises(InvalidInput):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    "duration, words",
+    [(366 * 86400, "366 days"), (timedelta(minutes=90), "1 hour 30 minutes"), (1, "1 second"), (0, "0 seconds"),
+     (timedelta(days=1, seconds=61), "1 day 1 minute 1 second")],
+)
+def test_describe_says_durations_in_words(duration, words):
+    assert describe(duration) == words
+
+
+def test_pat_lifetime_refusal_is_in_days(db, django_user_model):
+    from m2m_auth.issuing import create_personal_access_token
+
+    user = django_user_model.objects.create_user(username="lifetime")
+    with pytest.raises(M2MAuthError, match=r"at most 366 days\.$"):
+        create_personal_access_token(user, "too long", expires_in=timedelta(days=400))

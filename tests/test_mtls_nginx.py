@@ -183,3 +183,17 @@ def test_a_forged_header_is_refused_through_nginx_and_directly(stack):
     replay = httpx.get(f"http://127.0.0.1:{stack.app_port}/api/whoami/",
                        headers={**forged, "Authorization": f"Bearer {token}"})
     assert replay.status_code == 401
+
+
+def test_the_audit_log_names_the_client_behind_nginx_not_nginx_or_a_forged_header(stack):
+    with stack.http(stack.intruder) as http:  # nginx appends the client's 127.0.0.1 to what the client sent
+        assert token_with_header(http, stack.client_id, {"X-Forwarded-For": "6.6.6.6"}).status_code == 401
+    printed = stack.manage("shell", "-c", "import json; from m2m_auth.models import AuditEvent as A; "
+                                          "print(json.dumps(sorted(set(A.objects.filter(action='auth_failed')"
+                                          ".values_list('address', flat=True)))))")
+    assert json.loads(printed.strip().splitlines()[-1]) == ["127.0.0.1"]  # after the shell's import notice
+
+
+def token_with_header(http: httpx.Client, client_id: str, headers: dict) -> httpx.Response:
+    return http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id},
+                     headers=headers)

@@ -143,7 +143,7 @@ BACKENDS = {
 }
 
 
-@pytest.fixture(params=["locmem", "redis", pytest.param("database", marks=pytest.mark.django_db(transaction=True))])
+@pytest.fixture(params=["locmem", "redis", pytest.param("database", marks=pytest.mark.django_db(transaction=True, serialized_rollback=True))])
 def shared_cache(request, settings):
     if request.param == "redis" and not os.environ.get("REDIS_URL"):
         pytest.skip("REDIS_URL is not set")
@@ -169,7 +169,7 @@ def test_concurrent_failures_across_clients_never_exceed_the_address_limit(share
     assert outcomes.count(None) == 30
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_wrong_secrets_at_the_token_endpoint():
     """On PostgreSQL, with the test settings' cache (Redis when REDIS_URL is set)."""
     from django.test import Client

@@ -1,6 +1,7 @@
 """RBAC flows validate before writing and leave an audit trail."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from m2m_auth import rbac
 from m2m_auth.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
@@ -19,6 +20,22 @@ def test_bad_resource_fields_write_nothing(identifier, name, ttl):
     with pytest.raises(InvalidInput):
         rbac.create_resource(identifier, name, ["x:read"], ttl)
     assert ApiResource.objects.count() == before
+
+
+@pytest.mark.parametrize("identifier", ["not-a-url", "api.example.com", "/orders", "https://", "https:///x",
+                                        "https://a.example#frag", "https://a example", "urn:x\x00"])
+def test_a_resource_identifier_is_an_absolute_uri(identifier):
+    with pytest.raises(InvalidInput, match="Invalid identifier"):
+        rbac.create_resource(identifier, "n", [], 900)
+    resource = ApiResource(identifier=identifier, name="n", token_ttl=900)
+    with pytest.raises(ValidationError) as raised:
+        resource.full_clean()
+    assert "identifier" in raised.value.message_dict
+
+
+@pytest.mark.parametrize("identifier", ["https://api.example.com", "http://localhost:8000/api", "urn:example:orders"])
+def test_absolute_uris_are_identifiers(identifier):
+    assert rbac.create_resource(identifier, identifier, [], 900).identifier == identifier
 
 
 def test_scope_syntax_and_ownership_are_checked():

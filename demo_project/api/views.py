@@ -1,5 +1,6 @@
 """The demo API: what a project protected by m2m_auth looks like."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListCreateAPIView
 from rest_framework.response import Response
@@ -10,9 +11,18 @@ from m2m_auth.permissions import HasScopes
 from .models import Order
 
 
+class WhoAmISerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(["api_key", "personal_access_token", "oauth_client"])
+    scopes = serializers.ListField(child=serializers.CharField())
+    username = serializers.CharField(allow_null=True)
+    client_id = serializers.CharField(allow_null=True)
+    credential_id = serializers.CharField()
+
+
 class WhoAmIView(APIView):
     """Any valid credential: what it is and what it may do."""
 
+    @extend_schema(responses=WhoAmISerializer)
     def get(self, request):
         auth = request.auth
         return Response(

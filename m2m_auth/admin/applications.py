@@ -17,14 +17,14 @@ from ..models import Application, ClientSecret
 from ..oauth import clients, registration
 from .base import AuditedAdmin, actor, masked
 from .buttons import ObjectButtonsMixin, confirm_page
-from .display import compact_time
+from .display import compact_time, status_badge
 from .forms import ApplicationChangeForm, ApplicationIssueForm, RevokeForm
 from .shown_once import IssuingAdmin, secret_page
 
 
 class ClientSecretInline(admin.TabularInline):
     model = ClientSecret
-    fields = readonly_fields = ["masked", "status", "expires", "last_used", "created"]
+    fields = readonly_fields = ["masked", "status_badge", "expires", "last_used", "created"]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -32,6 +32,10 @@ class ClientSecretInline(admin.TabularInline):
     @admin.display(description=_("secret"))
     def masked(self, obj) -> str:
         return masked(obj)
+
+    @admin.display(description=_("status"))
+    def status_badge(self, obj):
+        return status_badge(obj)
 
     @admin.display(description=_("expires"))
     def expires(self, obj) -> str:
@@ -99,10 +103,14 @@ class ApplicationAdmin(IssuingAdmin, ObjectButtonsMixin, AuditedAdmin):
     def issue(self, request, form):
         data = form.cleaned_data
         certificates = [data["add_certificate"].encode()] if data["add_certificate"] else []
-        return registration.register_application(
+        application, secret = registration.register_application(
             data["name"], roles=[r.name for r in data["roles"]], with_secret=data["with_secret"], jwks=data["jwks"],
             tls_subject_dn=data["tls_subject_dn"], tls_san=data["tls_san"], certificates=certificates,
             actor=actor(request), address=audit.client_address(request))
+        warning = registration.scopeless_warning(application)
+        if warning:
+            self.message_user(request, _("%s: give it a role.") % warning, messages.WARNING)
+        return application, secret
 
     def issued_facts(self, obj) -> list[tuple]:
         secret = obj.secrets.first()

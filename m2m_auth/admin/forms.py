@@ -126,7 +126,7 @@ class RegistrationChecks(forms.Form):
 
     def clean_add_certificate(self):
         pem = self.cleaned_data["add_certificate"].strip()
-        validated(lambda text: clients.certificate_thumbprints([text.encode()]), pem)
+        validated(lambda text: clients.certificate_expiries([text.encode()]), pem)
         return pem
 
 
@@ -181,8 +181,7 @@ class ApplicationChangeForm(RegistrationChecks, forms.ModelForm):
         application = super().save(commit=False)
         pem = self.cleaned_data.get("add_certificate")
         if pem:
-            added = clients.certificate_thumbprints([pem.encode()])
-            application.tls_certificate_thumbprints = sorted({*application.tls_certificate_thumbprints, *added})
+            clients.remember_certificates(application, clients.certificate_expiries([pem.encode()]))
         if commit:
             application.save()
             self.save_m2m()

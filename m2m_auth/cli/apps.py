@@ -1,20 +1,22 @@
-"""``m2m app create|revoke|list``: M2M applications (OAuth confidential clients)."""
+"""``m2m app create|update|register-cert|rotate-secret|revoke|list``: M2M applications (OAuth clients)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.management.base import OutputWrapper
 from django.db import transaction
+from django.utils import timezone
 
-from .. import revoking
+from .. import applications, expiry, revoking
 from ..exceptions import InvalidInput
 from ..models import Application
 from ..oauth import clients, registration
 from .output import iso, write_created, write_json
-from .verbs import ACTOR, add_create, add_list, add_revoke, add_roles, noun, scope_names, verb
+from .verbs import ACTOR, add_create, add_json, add_list, add_revoke, add_roles, noun, scope_names, verb
 
-COLUMNS = ["id", "name", "client_id", "status", "roles", "scopes", "last_used_at", "created_at"]
+COLUMNS = ["id", "name", "client_id", "status", "roles", "scopes", "expires_at", "last_used_at", "created_at"]
 
 
 def register(nouns) -> None:
@@ -28,14 +30,29 @@ def register(nouns) -> None:
     tls = verb(verbs, "register-cert", register_cert, "register a certificate subject, SAN or self-signed certificate")
     tls.add_argument("client_id", metavar="CLIENT_ID")
     add_tls_options(tls)
-    tls.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json(tls)
     rotate = verb(verbs, "rotate-secret", rotate_secret,
                   "issue a new client secret; older ones expire after the overlap")
     rotate.add_argument("client_id", metavar="CLIENT_ID")
-    rotate.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json(rotate)
+    add_update(verbs)
     # Disabling an application revokes its client secrets and API keys.
     add_revoke(verbs, "application", revoking.find_application, revoking.disable_application)
-    add_list(verbs, rows, COLUMNS, "list applications")
+    add_list(verbs, rows, COLUMNS, "list applications", expiring=True)
+
+
+def add_update(verbs) -> None:
+    parser = verb(verbs, "update", update, "change an application's roles, description or active state")
+    parser.add_argument("client_id", metavar="CLIENT_ID")
+    parser.add_argument("--add-role", dest="add_roles", action="append", default=[], metavar="ROLE")
+    parser.add_argument("--remove-role", dest="remove_roles", action="append", default=[], metavar="ROLE")
+    parser.add_argument("--description", metavar="TEXT")
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument("--active", dest="active", action="store_const", const=True,
+                       help="let it authenticate again")
+    state.add_argument("--inactive", dest="active", action="store_const", const=False,
+                       help="suspend it: its secrets and keys stop working until --active")
+    add_json(parser)
 
 
 def add_tls_options(parser) -> None:
@@ -61,6 +78,9 @@ def create(options: dict, out: OutputWrapper) -> None:
         options["name"], roles=options["roles"], with_secret=not options["no_secret"], jwks=jwks,
         tls_subject_dn=tls.get("subject_dn"), tls_san=tls.get("san"), certificates=tls.get("certificates", ()),
         actor=ACTOR)
+    warning = registration.scopeless_warning(app)
+    if warning:
+        options["stderr"].write(f"Warning: {warning}; give it one: m2m app update {app.client_id} --add-role ROLE")
     record = {"id": str(app.pk), "name": app.name, "client_id": app.client_id, "client_secret": secret}
     sentence = f"Created application {app.name!r} (id {app.pk}, client id {app.client_id})."
     if secret is not None:
@@ -71,8 +91,38 @@ def create(options: dict, out: OutputWrapper) -> None:
         out.write(f"{sentence} It has no client secret.")
 
 
-def rows() -> list[dict[str, Any]]:
-    return [_row(app) for app in Application.objects.prefetch_related("roles__permissions", "secrets")]
+def update(options: dict, out: OutputWrapper) -> None:
+    app = revoking.find_application(options["client_id"])
+    changed = applications.update_application(
+        app, add_roles=options["add_roles"], remove_roles=options["remove_roles"],
+        description=options["description"], active=options["active"], actor=ACTOR,
+    )
+    if options["json"]:
+        write_json(out, {**_row(Application.objects.get(pk=app.pk)), "changed": changed})
+    elif changed:
+        out.write(f"Updated application {app.name!r} ({app.client_id}): {', '.join(changed)}.")
+    else:
+        out.write(f"Application {app.name!r} ({app.client_id}) already was as asked; nothing changed.")
+
+
+def rows(within: timedelta | None = None) -> list[dict[str, Any]]:
+    apps = Application.objects.prefetch_related("roles__permissions", "secrets")
+    if within is not None:
+        apps = [app for app in apps if app.is_active and _expires_before(app, timezone.now() + within)]
+    return [_row(app) for app in apps]
+
+
+def _expires_before(app: Application, until: datetime) -> bool:
+    expires_at = soonest_expiry(app)
+    return expires_at is not None and expires_at <= until
+
+
+def soonest_expiry(app: Application) -> datetime | None:
+    """When the first of its active client secrets or registered certificates runs out."""
+    now = timezone.now()
+    secrets = [secret.expires_at for secret in app.secrets.all() if secret.is_active and secret.expires_at]
+    certificates = [expiry.certificate_expiry(app, thumbprint) for thumbprint in app.tls_certificate_thumbprints or []]
+    return min([*secrets, *(when for when in certificates if when and when > now)], default=None)
 
 
 def _row(app: Application) -> dict[str, Any]:
@@ -82,10 +132,10 @@ def _row(app: Application) -> dict[str, Any]:
         "id": str(app.pk),
         "name": app.name,
         "client_id": app.client_id,
-        "status": "active" if app.is_active else "revoked",
+        "status": "active" if app.is_active else "inactive",
         "roles": sorted(role.name for role in roles),
         "scopes": sorted({scope for role in roles for scope in scope_names(role.permissions)}),
-        "expires_at": None,
+        "expires_at": iso(soonest_expiry(app)),
         "last_used_at": iso(max(used, default=None)),
         "created_at": iso(app.created_at),
     }

@@ -17,7 +17,8 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def write_json(out: OutputWrapper, value: Any) -> None:
-    out.write(json.dumps(value, indent=2))
+    """Exactly one line: scripts read it with one ``readline`` or ``jq``."""
+    out.write(json.dumps(value, ensure_ascii=False))
 
 
 def write_created(out: OutputWrapper, options: dict, record: dict[str, Any], sentence: str, secret: str) -> None:

@@ -10,7 +10,7 @@ from ..exceptions import InvalidInput
 from ..models import SigningKey
 from ..oauth import keys
 from .output import iso, write_json, write_listing
-from .verbs import ACTOR, noun, verb
+from .verbs import ACTOR, add_json, noun, verb
 
 COLUMNS = ["kid", "algorithm", "state", "created_at", "activated_at", "retired_at"]
 
@@ -19,10 +19,8 @@ def register(nouns) -> None:
     verbs = noun(nouns, "signing-key", "JWT signing keys")
     rotate_parser = verb(verbs, "rotate", rotate, "schedule the pre-published next key to sign once every resource server has it; tokens already issued stay valid")
     rotate_parser.add_argument("--algorithm", metavar="RS256|ES256|EdDSA")
-    rotate_parser.add_argument("--json", action="store_true", help="print one JSON object")
-    verb(verbs, "list", listing, "list signing keys (public data only)").add_argument(
-        "--json", action="store_true", help="print one JSON array"
-    )
+    add_json(rotate_parser)
+    add_json(verb(verbs, "list", listing, "list signing keys (public data only)"), "one JSON array")
 
 
 def rotate(options: dict, out: OutputWrapper) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import OutputWrapper
@@ -30,7 +31,7 @@ def register(nouns) -> None:
     add_scopes(parser)
     add_expires_in(parser)
     add_revoke(verbs, "personal access token", revoking.find_personal_access_token, revoking.revoke)
-    add_list(verbs, rows, COLUMNS, "list personal access tokens")
+    add_list(verbs, rows, COLUMNS, "list personal access tokens", expiring=True)
 
 
 def create(options: dict, out: OutputWrapper) -> None:
@@ -44,6 +45,7 @@ def create(options: dict, out: OutputWrapper) -> None:
     write_created(out, options, record, sentence, secret)
 
 
-def rows() -> list[dict[str, Any]]:
-    tokens = PersonalAccessToken.objects.select_related("user").prefetch_related("scopes")
+def rows(within: timedelta | None = None) -> list[dict[str, Any]]:
+    tokens = PersonalAccessToken.objects.expiring(within) if within else PersonalAccessToken.objects.all()
+    tokens = tokens.select_related("user").prefetch_related("scopes")
     return [{**credential_row(token), "user": token.user.get_username()} for token in tokens]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.management.base import OutputWrapper
 
 from .. import rbac
-from .verbs import noun, verb
+from .output import write_json
+from .verbs import ACTOR, add_json, noun, verb
 
 
 def register(nouns) -> None:
@@ -14,15 +15,22 @@ def register(nouns) -> None:
         parser = verb(verbs, name, handler, help)
         parser.add_argument("username", metavar="USERNAME")
         parser.add_argument("--role", required=True, metavar="ROLE")
+        add_json(parser)
 
 
 def grant(options: dict, out: OutputWrapper) -> None:
-    rbac.grant_role(options["username"], options["role"], actor="cli")
-    out.write(f"User {options['username']!r} holds role {options['role']!r}.")
+    rbac.grant_role(options["username"], options["role"], actor=ACTOR)
+    if options["json"]:
+        write_json(out, {"username": options["username"], "role": options["role"], "holds": True})
+    else:
+        out.write(f"User {options['username']!r} holds role {options['role']!r}.")
 
 
 def revoke(options: dict, out: OutputWrapper) -> None:
-    if rbac.ungrant_role(options["username"], options["role"], actor="cli"):
+    took = rbac.ungrant_role(options["username"], options["role"], actor=ACTOR)
+    if options["json"]:
+        write_json(out, {"username": options["username"], "role": options["role"], "holds": False})
+    elif took:
         out.write(f"Took role {options['role']!r} from user {options['username']!r}.")
     else:
         out.write(f"User {options['username']!r} did not hold role {options['role']!r}.")

@@ -11,7 +11,7 @@ from django.core.management.base import OutputWrapper
 
 from ..durations import parse_duration
 from ..models.base import SecretCredential
-from .output import iso, write_listing
+from .output import iso, write_json, write_listing
 
 ACTOR = "cli"
 
@@ -29,13 +29,12 @@ def verb(verbs, name: str, handler: Handler, help: str) -> ArgumentParser:
     return parser
 
 
-def add_create(verbs, handler: Handler, help: str, *positionals: str, json: bool = True) -> ArgumentParser:
+def add_create(verbs, handler: Handler, help: str, *positionals: str) -> ArgumentParser:
     """``create POSITIONAL... [--json]``; the caller adds the options."""
     parser = verb(verbs, "create", handler, help)
     for name in positionals:
         parser.add_argument(name.lower(), metavar=name)
-    if json:
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json(parser)
     return parser
 
 
@@ -55,26 +54,50 @@ def expires_in(options: dict) -> timedelta | None:
     return parse_duration(options["expires_in"]) if options["expires_in"] else None
 
 
-def add_list(verbs, rows: Callable[[], list[dict[str, Any]]], columns: list[str], help: str) -> None:
-    def handle(options: dict, out: OutputWrapper) -> None:
-        write_listing(out, options, rows(), columns)
+def add_json(parser: ArgumentParser, what: str = "one JSON object") -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} on one line")
 
-    verb(verbs, "list", handle, help).add_argument("--json", action="store_true", help="print one JSON array")
+
+def add_list(verbs, rows: Callable[..., list[dict[str, Any]]], columns: list[str], help: str,
+             expiring: bool = False) -> None:
+    """``list [--json]``, and ``[--expiring DURATION]`` when ``rows`` takes ``within``."""
+
+    def handle(options: dict, out: OutputWrapper) -> None:
+        found = rows(within=parse_duration(options["expiring"])) if options.get("expiring") else rows()
+        write_listing(out, options, found, columns)
+
+    parser = verb(verbs, "list", handle, help)
+    if expiring:
+        parser.add_argument("--expiring", metavar="DURATION", help="only those active and expiring within, e.g. 7d")
+    add_json(parser, "one JSON array")
 
 
 def add_revoke(verbs, label: str, find: Callable[[str], Any], revoke: Callable[..., bool]) -> None:
-    """``revoke ID [--reason TEXT]``; revoking twice is not an error, it says so."""
+    """``revoke ID [--reason TEXT] [--json]``; revoking twice is not an error, it says so.
+
+    ID is the public id, the name or the full secret; the output names the
+    credential by name and public id, never by what was typed.
+    """
 
     def handle(options: dict, out: OutputWrapper) -> None:
         target = find(options["id"])
-        if revoke(target, actor=ACTOR, reason=options["reason"]):
-            out.write(f"Revoked {label} {options['id']}.")
-        else:
-            out.write(f"The {label} {options['id']} was already revoked.")
+        revoked = revoke(target, actor=ACTOR, reason=options["reason"])
+        if options["json"]:
+            write_json(out, {"id": ident_of(target), "name": target.name, "revoked": revoked})
+        elif revoked:
+            out.write(f"Revoked {label} {target.name!r} (id {ident_of(target)}).")
+        else:  # a second revoke is not an error: the state asked for holds
+            out.write(f"The {label} {target.name!r} (id {ident_of(target)}) was already revoked.")
 
-    parser = verb(verbs, "revoke", handle, "revoke by the id printed by create")
+    parser = verb(verbs, "revoke", handle, "revoke by the id printed by create, the name or the full secret")
     parser.add_argument("id", metavar="ID")
     parser.add_argument("--reason", default="", metavar="TEXT")
+    add_json(parser)
+
+
+def ident_of(target) -> str:
+    """What ``create`` printed as ``id``: the public id, or an application's number."""
+    return getattr(target, "public_id", None) or str(target.pk)
 
 
 def scope_names(permissions) -> list[str]:

@@ -1,6 +1,7 @@
 from .api_keys import ApiKey
 from .applications import Application, ClientSecret
 from .audit import AuditEvent
+from .notices import ExpiryNotice
 from .rbac import ApiResource, Permission, Role, RoleAssignment
 from .revocation_events import RevocationEvent
 from .revocations import RevokedToken
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEvent",
     "ClientSecret",
     "CredentialUsage",
+    "ExpiryNotice",
     "Permission",
     "PersonalAccessToken",
     "RevocationEvent",

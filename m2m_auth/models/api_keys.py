@@ -4,9 +4,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .applications import Application
-from .base import SecretCredential
+from .base import SecretCredential, SecretQuerySet
 from .names import clean_name
 from .rbac import Permission, Role
+
+
+class ApiKeyQuerySet(SecretQuerySet):
+    def current(self):
+        """Neither revoked nor rolled: the key a name stands for (expired or not)."""
+        return self.filter(revoked_at__isnull=True, rolled_at__isnull=True)
 
 
 class ApiKey(SecretCredential):
@@ -23,13 +29,24 @@ class ApiKey(SecretCredential):
     roles = models.ManyToManyField(
         Role, related_name="api_keys", blank=True, limit_choices_to={"kind": Role.Kind.MACHINE}
     )
+    # Rolling: the old key gets rolled_at (and keeps working through the overlap
+    # window, under the same name); its successor points back by rolled_from.
+    rolled_at = models.DateTimeField(_("rolled at"), null=True, blank=True, editable=False)
+    rolled_from = models.OneToOneField(
+        "self", models.SET_NULL, null=True, blank=True, editable=False, related_name="rolled_to",
+        verbose_name=_("rolled from"),
+    )
+
+    objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API key")
         constraints = [
             models.UniqueConstraint(
-                fields=["name"], condition=models.Q(revoked_at__isnull=True), name="m2m_auth_unique_live_api_key_name"
+                fields=["name"],
+                condition=models.Q(revoked_at__isnull=True, rolled_at__isnull=True),
+                name="m2m_auth_unique_current_api_key_name",
             )
         ]
 

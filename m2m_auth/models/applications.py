@@ -43,6 +43,8 @@ class Application(models.Model):
         _("self-signed certificate thumbprints"), default=list, blank=True,
         help_text=_("self_signed_tls_client_auth: SHA-256 thumbprints (x5t#S256) of registered certificates."),
     )
+    # x5t#S256 -> the certificate's notAfter (ISO 8601), for certificates registered from their PEM.
+    tls_certificate_expiry = models.JSONField(_("certificate expiry"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

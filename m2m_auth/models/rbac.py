@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -13,6 +15,27 @@ from .names import clean_name
 # RFC 6749 section 3.3 scope-token: printable ASCII except space, '"' and '\'.
 SCOPE_PATTERN = r"[\x21\x23-\x5b\x5d-\x7e]{1,100}"
 scope_validator = RegexValidator(rf"\A{SCOPE_PATTERN}\Z", _("Enter a valid scope (printable ASCII, no spaces)."))
+
+
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def identifier_problem(identifier: str) -> str | None:
+    """Why a resource identifier cannot be a JWT audience, or None.
+
+    RFC 8707 resource indicators are absolute URIs without a fragment; an
+    ``http(s)`` one names a host.
+    """
+    if not identifier or identifier != identifier.strip() or len(identifier) > 255:
+        return "1 to 255 characters, no surrounding spaces"
+    scheme = _URI_SCHEME.match(identifier)
+    if scheme is None or any(c.isspace() or not c.isprintable() for c in identifier):
+        return "an absolute URI is required, e.g. https://api.example.com"
+    if "#" in identifier:
+        return "an absolute URI without a fragment (#...)"
+    if scheme.group().lower() in ("http:", "https:") and not re.match(r"https?://[^/?#]+", identifier, re.I):
+        return "an http(s) identifier names a host, e.g. https://api.example.com"
+    return None
 
 
 class ApiResource(models.Model):
@@ -36,6 +59,9 @@ class ApiResource(models.Model):
 
     def clean(self) -> None:
         clean_name(self)
+        problem = identifier_problem(self.identifier)
+        if problem:
+            raise ValidationError({"identifier": problem})
 
 
 class PermissionQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
 from cryptography.fernet import Fernet
 
@@ -14,10 +15,20 @@ from ..app_settings import app_settings
 from .proxy_checks import check_proxies
 from ..models import SigningKey
 
-JWT_CLASS = "m2m_auth.authentication.JWTAuthentication"
 NUMBERS = ("JWT_LEEWAY", "SECRET_ROTATION_OVERLAP", "CLIENT_AUTH_FAILURES_PER_CLIENT",
            "CLIENT_AUTH_FAILURES_PER_ADDRESS", "CLIENT_AUTH_FAILURE_WINDOW")
 LOCAL_CACHES = ("LocMemCache", "DummyCache")
+
+
+def _is_jwt_authentication(path) -> bool:
+    """Whichever dotted path names it (m2m_auth.authentication or .oauth.authentication), or a subclass."""
+    from .authentication import JWTAuthentication
+
+    try:
+        named = import_string(path) if isinstance(path, str) else path
+    except ImportError:
+        return False
+    return isinstance(named, type) and issubclass(named, JWTAuthentication)
 
 
 def _is_issuer(value) -> bool:
@@ -30,7 +41,7 @@ def check_oauth_settings(app_configs=None, **kwargs):
     errors = []
     classes = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_AUTHENTICATION_CLASSES", [])
     audience = app_settings.JWT_AUDIENCE
-    if JWT_CLASS in classes and (not isinstance(audience, (list, tuple)) or not audience):
+    if any(_is_jwt_authentication(path) for path in classes) and (not isinstance(audience, (list, tuple)) or not audience):
         errors.append(Error("JWTAuthentication needs M2M_AUTH['JWT_AUDIENCE'], the resource identifiers it serves.",
                             hint='e.g. ["https://api.example.com"]', id="m2m_auth.E010"))
     for name in ("ISSUER", "REMOTE_ISSUER"):

@@ -130,13 +130,23 @@ def validate_thumbprints(value: object) -> list[str]:
     return sorted(set(value))
 
 
-def certificate_thumbprints(pems: list[bytes]) -> list[str]:
+def certificate_expiries(pems: list[bytes]) -> dict[str, str]:
+    """x5t#S256 -> notAfter (ISO 8601, UTC) of each PEM certificate."""
+    from cryptography import x509
+
     from . import mtls
 
     try:
-        return [mtls.thumbprint_of_pem(pem) for pem in pems]
+        certificates = [x509.load_pem_x509_certificate(pem) for pem in pems]
     except ValueError:
         raise InvalidInput("A certificate file is not a PEM X.509 certificate.") from None
+    return {mtls.thumbprint(cert): cert.not_valid_after_utc.isoformat() for cert in certificates}
+
+
+def remember_certificates(application: Application, expiries: dict[str, str]) -> None:
+    """Add self-signed certificates (thumbprint -> notAfter) to an application, unsaved."""
+    application.tls_certificate_thumbprints = sorted({*(application.tls_certificate_thumbprints or []), *expiries})
+    application.tls_certificate_expiry = {**(application.tls_certificate_expiry or {}), **expiries}
 
 
 def register_tls(
@@ -148,11 +158,11 @@ def register_tls(
         application.tls_subject_dn = validate_tls_subject(subject_dn) if subject_dn else ""
     if san is not None:
         application.tls_san = validate_tls_san(san) if san else ""
-    added = certificate_thumbprints(list(certificates))
-    application.tls_certificate_thumbprints = sorted({*(application.tls_certificate_thumbprints or []), *added})
-    application.save(update_fields=["tls_subject_dn", "tls_san", "tls_certificate_thumbprints"])
+    added = certificate_expiries(list(certificates))
+    remember_certificates(application, added)
+    application.save(update_fields=["tls_subject_dn", "tls_san", "tls_certificate_thumbprints", "tls_certificate_expiry"])
     audit.record("update", application, actor=actor, tls_subject_dn=application.tls_subject_dn,
-                 tls_san=application.tls_san, added_certificates=added)
+                 tls_san=application.tls_san, added_certificates=list(added))
 
 
 def read_certificate_files(paths: list[str]) -> list[bytes]:

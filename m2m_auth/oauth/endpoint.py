@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -80,6 +82,13 @@ class Endpoint(View):
     """POST-only, JSON on every answer, a 405 and a 503 included."""
 
     http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            request.POST  # parsed here, so that a body Django cannot parse is a JSON 400
+        except (MultiPartParserError, SuspiciousOperation):
+            return oauth_error("invalid_request", "The request body cannot be read.")
+        return super().dispatch(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         return oauth_error("invalid_request", "Use POST.", 405, {"Allow": "POST"})

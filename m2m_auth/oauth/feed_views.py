@@ -18,11 +18,11 @@ from django.views.decorators.http import require_safe
 from .. import feed
 from ..app_settings import app_settings
 from ..outages import json_503
-from .endpoint import oauth_error
 from .tokens import issuer
 
 CURSOR = re.compile(r"[0-9]{1,18}")
 REVALIDATE = "public, no-cache"
+BAD_CURSOR = {"error": "invalid_request", "error_description": "since must be a cursor given by this feed."}
 
 
 @json_503
@@ -31,7 +31,7 @@ def revocation_feed_view(request):
     """``GET /oauth/revocations?since=CURSOR``: revocations after a cursor, and the next cursor."""
     since = request.GET.get("since", "0")
     if not CURSOR.fullmatch(since):
-        return oauth_error("invalid_request", "since must be a cursor given by this feed.")
+        return JsonResponse(BAD_CURSOR, status=400, headers={"Cache-Control": "no-store"})
     answer = feed.answer(int(since))
     headers = {"ETag": f'"{answer["etag"]}"', "Cache-Control": REVALIDATE}
     if request.headers.get("If-None-Match") == headers["ETag"]:

@@ -13,7 +13,7 @@ from django.db import transaction
 from .. import issuing
 from ..exceptions import InvalidInput
 from ..models import Application
-from . import clients
+from . import clients, grants
 
 
 @transaction.atomic
@@ -36,3 +36,13 @@ def register_application(
         clients.register_tls(application, subject_dn=tls_subject_dn, san=tls_san, certificates=certificates,
                              actor=actor)
     return application, secret
+
+
+def scopeless_warning(application: Application) -> str | None:
+    """Why the token endpoint would refuse every request of this application, or None.
+
+    Not an error: scripts register the application first and give it roles after.
+    """
+    if grants.held_by_application(application):
+        return None
+    return f"{application.name!r} has no role that gives it a scope, so the token endpoint will refuse it"

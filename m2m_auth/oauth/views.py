@@ -25,6 +25,10 @@ from .verify import ALGORITHMS
 class M2MOAuthLibCore(OAuthLibCore):
     """DOT's request extraction, passing our context to the server as credentials."""
 
+    def _get_escaped_full_path(self, request):
+        """The path alone: token requests carry their parameters in the body (RFC 6749 section 3.2)."""
+        return request.path
+
     def _get_extra_credentials(self, request):
         return {
             "issuer": issuer(request), "audiences": assertion_audiences(request), "address": audit.client_address(request)

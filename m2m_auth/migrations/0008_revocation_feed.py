@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('m2m_auth', '0006_audit_delete_and_tls_subject_help'),
+        ('m2m_auth', '0007_rolled_keys_certificate_expiry_notices'),
     ]
 
     operations = [

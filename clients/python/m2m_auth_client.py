@@ -1,0 +1,1 @@
+../../m2m_auth/client.py
