@@ -57,7 +57,7 @@ def _check_durations(raw):
             continue
         if not isinstance(value, Number) or isinstance(value, bool) or not 0 <= value <= longest:
             none = " or None" if name in NULLABLE_DURATIONS else ""
-            yield Error(f"M2M_AUTH[{name!r}] must be a number of seconds from 0 to {longest:.0f}{none}; "
+            yield Error(f"M2M_AUTH[{name!r}] must be a number of seconds from 0 to {longest:.0f} (100 years){none}; "
                         f"it is {value!r}.", hint=f"e.g. {DEFAULTS['PAT_DEFAULT_LIFETIME']} for "
                         f"{describe(DEFAULTS['PAT_DEFAULT_LIFETIME'])}", id="m2m_auth.E005")
     default, maximum = raw.get("PAT_DEFAULT_LIFETIME", DEFAULTS["PAT_DEFAULT_LIFETIME"]), raw.get("PAT_MAX_LIFETIME", DEFAULTS["PAT_MAX_LIFETIME"])

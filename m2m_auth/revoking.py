@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, feed, hashing
+from . import audit, feed, hashing, verification
 from .exceptions import Conflict, NotFound
 from .models import ApiKey, Application, ClientSecret, PersonalAccessToken
 from .models.base import SecretCredential
@@ -84,10 +84,16 @@ def _refuse_nul(ident: str, label: str) -> None:
         raise NotFound(f"Unknown {label}: {ident!r}.")
 
 
+NOT_GENUINE = {"malformed", "unknown id", "wrong secret"}
+
+
 def _by_secret(model, secret: str, label: str):
-    """The credential whose full secret this is; the secret is checked by its hash and never echoed."""
-    parsed = hashing.parse(secret, model.object_kind)
-    found = model.objects.filter(public_id=parsed.public_id).first() if parsed else None
-    if found is None or not hashing.matches(parsed.token, found.secret_hash):
+    """The credential whose full secret this is, checked as on the request path; the secret is never echoed.
+
+    A genuine secret is found even when its credential is revoked or expired,
+    so that revoking it again says so.
+    """
+    verdict = verification.verify(model.object_kind, secret, None, use=False)
+    if verdict.reason in NOT_GENUINE:
         raise NotFound(f"Unknown {label}: the secret given matches none here.")
-    return found
+    return model.objects.get(public_id=verdict.public_id)

@@ -26,9 +26,6 @@ from .models import PersonalAccessToken
 from .outages import html_503
 
 
-EXPIRY_WARNING = timedelta(days=7)
-
-
 def page(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
     base = select_template([app_settings.BASE_TEMPLATE, "m2m_auth/base.html"])
     return TemplateResponse(request, template, {"base_template": base, **context}, status=status)
@@ -55,7 +52,7 @@ def tokens(request):
         else:
             return page(request, "m2m_auth/token_created.html", {"token": token, "plaintext": plaintext}, 201)
     owned = PersonalAccessToken.objects.filter(user=request.user).prefetch_related("scopes")
-    expiring = list(owned.expiring(EXPIRY_WARNING).order_by("expires_at"))
+    expiring = list(owned.expiring(timedelta(seconds=app_settings.EXPIRY_WARNING_WINDOW)).order_by("expires_at"))
     status = 400 if form.errors else 200
     context = {"tokens": owned, "expiring": expiring, "expiring_ids": {t.pk for t in expiring}, "form": form}
     return page(request, "m2m_auth/tokens.html", context, status)

@@ -56,3 +56,19 @@ def test_it_is_linked_from_the_lists_and_the_app_page(admin_client):
 def test_non_staff_are_sent_to_log_in(client, make_user):
     client.force_login(make_user())
     assert client.get(URL).status_code == 302
+
+
+def test_registered_certificates_are_listed_and_successors_in_place_are_not(admin_client, make_api_key):
+    from m2m_auth.oauth import clients, mtls
+
+    from .certs import self_signed
+
+    app, _ = issuing.create_application("with-cert", with_secret=False)
+    certificate = self_signed("expiring-cert")  # valid for two more days
+    clients.register_tls(app, certificates=[certificate.pem])
+    rolled, _ = make_api_key(name="rolled-already", expires_in=timedelta(days=2))
+    issuing.roll_api_key(rolled)
+    html = admin_client.get(URL).content.decode()
+    assert mtls.thumbprint_of_pem(certificate.pem) in html and "self-signed certificate" in html
+    assert reverse("admin:m2m_auth_application_change", args=[app.pk]) in html
+    assert f"m2m_ak_{rolled.public_id}_…" not in html

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -223,3 +224,53 @@ def test_the_key_page_hints_when_only_user_roles_exist(admin_client, make_api_ke
     make_role(kind="user")
     obj, _ = make_api_key()
     assert "No machine roles yet." in text(admin_client.get(change("apikey", obj)))
+
+
+def test_roll_button_issues_a_successor_and_shows_both_dates(admin_client, api_client, make_api_key):
+    old, old_key = make_api_key(name="rolling", expires_in=timedelta(days=30))
+    confirm = text(admin_client.get(button("apikey", old, "roll")))
+    assert 'name="overlap"' in confirm and "empty for the default, 1 day" in confirm
+    page = admin_client.post(button("apikey", old, "roll"), {"overlap": "2h"})
+    new_key, html = secret_on(page), text(page)
+    old.refresh_from_db()
+    new = ApiKey.objects.get(rolled_from=old)
+    assert "no-store" in page["Cache-Control"] and new_key.startswith("m2m_ak_")
+    for date in (new.expires_at, old.expires_at):
+        assert date.strftime("%Y-%m-%d %H:%M") in html
+    assert timedelta(hours=1, minutes=59) < old.expires_at - old.rolled_at <= timedelta(hours=2)
+    for key in (old_key, new_key):
+        assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 200
+    old_page, new_page = text(admin_client.get(change("apikey", old))), text(admin_client.get(change("apikey", new)))
+    assert button("apikey", old, "roll") not in old_page and f"m2m_ak_{new.public_id}_…" in old_page
+    assert button("apikey", new, "roll") in new_page and f"rolled from <a href=\"{change('apikey', old)}\"" in new_page
+
+
+@pytest.mark.parametrize("overlap, message", [("soon", "Invalid duration"), ("", None)])
+def test_a_bad_overlap_is_a_form_error(admin_client, make_api_key, overlap, message):
+    old, _ = make_api_key()
+    page = admin_client.post(button("apikey", old, "roll"), {"overlap": overlap})
+    old.refresh_from_db()
+    if message:
+        assert page.status_code == 400 and message in text(page) and old.rolled_at is None
+    else:
+        assert page.status_code == 200 and old.rolled_at is not None
+
+
+def test_a_rolled_key_cannot_be_rolled_again(admin_client, make_api_key):
+    old, _ = make_api_key()
+    issuing.roll_api_key(old)
+    assert admin_client.post(button("apikey", old, "roll"), {"overlap": "1h"}).status_code == 403
+    assert ApiKey.objects.filter(name=old.name).count() == 2
+
+
+def test_the_application_page_lists_certificates_with_their_expiry(admin_client):
+    app, _ = issuing.create_application("certified")
+    known = self_signed("known")
+    clients.register_tls(app, certificates=[known.pem])
+    app.refresh_from_db()
+    app.tls_certificate_thumbprints = [*app.tls_certificate_thumbprints, "A" * 43]
+    app.save()
+    html = text(admin_client.get(change("application", app)))
+    not_after = known.certificate.not_valid_after_utc
+    assert f"{mtls.thumbprint_of_pem(known.pem)}</code> · expires {not_after:%Y-%m-%d}" in html
+    assert f"{'A' * 43}</code> · expiry unknown" in html

@@ -1,6 +1,6 @@
 """Real browser tests: Debian's headless Chromium driven by Selenium (see tests/browser.py).
 
-An operator issues, copies and revokes an API key in the admin; a user
+An operator issues, copies, rolls and revokes an API key in the admin; a user
 creates, uses and revokes a personal access token on the self-service page.
 """
 
@@ -15,7 +15,7 @@ from .browser import api, browser, by, click_and_wait, copy_secret, log_in, mark
 pytestmark = marks
 
 
-def test_operator_issues_copies_and_revokes_an_api_key(browser, live_server, django_user_model):
+def test_operator_issues_copies_rolls_and_revokes_an_api_key(browser, live_server, django_user_model):
     django_user_model.objects.create_superuser("operator", "op@example.com", "operator-pw")
     browser.get(f"{live_server.url}/admin/m2m_auth/apikey/add/")
     log_in(browser, "operator", "operator-pw")
@@ -34,12 +34,22 @@ def test_operator_issues_copies_and_revokes_an_api_key(browser, live_server, dja
     wait_for_text(browser, "billing-export")
     assert key not in browser.page_source
     shot(browser, "admin-api-keys")
-    click_and_wait(browser, "#result_list tbody th a", "Revoke…")
+    click_and_wait(browser, "#result_list tbody th a", "Roll…")
+    click_and_wait(browser, ".object-tools a[href$='/roll/']", "keeps working for the overlap")
+    browser.find_element(*by("#id_overlap")).send_keys("2h")
+    click_and_wait(browser, "input[name=apply]", "shown this once")
+    assert "Old key" in browser.find_element(*by(".m2m-facts")).text
+    shot(browser, "admin-api-key-rolled")
+    rolled = copy_secret(browser)
+    for secret in (key, rolled):  # the old key works through the overlap
+        assert api(live_server, "/api/orders/", **{"X-API-Key": secret}).status_code == 200
+
+    click_and_wait(browser, "a.button", "Revoke…")  # "Done" leads to the new key's page
     click_and_wait(browser, "a.m2m-tool-danger", "stops working on the very next request")
     browser.find_element(*by("#id_reason")).send_keys("rotated out in the browser test")
     click_and_wait(browser, "input[name=apply]", "it stops working on the very next request")
     assert "rotated out in the browser test" in browser.page_source
-    assert api(live_server, "/api/orders/", **{"X-API-Key": key}).status_code == 401
+    assert api(live_server, "/api/orders/", **{"X-API-Key": rolled}).status_code == 401
 
 
 def test_user_creates_uses_and_revokes_a_token(browser, live_server, django_user_model):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from m2m_auth import issuing, rbac
 from m2m_auth.models import Application, CredentialUsage
-from m2m_auth.oauth import mtls
+from m2m_auth.oauth import clients, mtls
 
 from .browser import WIDTH, browser, by, click_and_wait, copy_secret, log_in, marks, page_width, shot  # noqa: F401
 from .browser import wait_for_text
@@ -77,12 +77,13 @@ def test_expiring_soon_and_every_list_fits_a_1280_px_screen(browser, live_server
     make_pat(name="release script", expires_in=timedelta(days=2))
     app, _ = issuing.create_application("inventory")
     issuing.add_client_secret(app, expires_in=timedelta(days=5))
+    clients.register_tls(app, certificates=[self_signed("inventory").pem])
     seed_usage(due)
     sign_in(browser, live_server, django_user_model, "/admin/m2m_auth/apikey/")
     click_and_wait(browser, ".object-tools a[href$='/expiring/']", "soonest first")
     table = browser.find_element(*by(".m2m-expiring table")).text
     assert "partner-feed" in table and timezone.localtime(due.expires_at).strftime("%Y-%m-%d %H:%M") in table
-    assert "nightly-export" not in browser.page_source
+    assert "nightly-export" not in browser.page_source and "self-signed certificate" in browser.page_source
     shot(browser, "admin-expiring")
     click_and_wait(browser, ".m2m-expiring table a", "Used on 11 of the last 30 days.")
     shot(browser, "admin-api-key")

@@ -115,9 +115,11 @@ def test_app_update_inactive_suspends_its_keys_and_active_restores_them(api_clie
     _, key = make_api_key(application=app)
     m2m("app", "update", app.client_id, "--inactive")
     assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 401
-    assert m2m_json("app", "list")[0]["status"] in ("active", "inactive")
+    statuses = {row["client_id"]: row["status"] for row in m2m_json("app", "list")}
+    assert statuses[app.client_id] == "inactive" and not app.api_keys.revoked().exists()
     m2m("app", "update", app.name, "--active")
     assert api_client.get("/api/whoami/", HTTP_X_API_KEY=key).status_code == 200
+    assert {row["client_id"]: row["status"] for row in m2m_json("app", "list")}[app.client_id] == "active"
 
 
 def test_role_update_adds_and_removes_scopes_for_every_holder(api_client, make_role, make_api_key):
@@ -174,3 +176,10 @@ def test_revoking_a_rolled_keys_name_revokes_the_new_key(make_api_key):
     assert revoking.find_api_key(key.name) == new
     m2m("apikey", "revoke", key.name)
     assert ApiKey.objects.get(pk=new.pk).is_revoked and not ApiKey.objects.get(pk=key.pk).is_revoked
+
+
+def test_revoking_by_the_secret_of_a_revoked_key_says_it_already_was(make_api_key):
+    key, secret = make_api_key()
+    revoking.revoke(key)
+    printed = m2m("apikey", "revoke", secret)
+    assert "already revoked" in printed and secret not in printed

@@ -137,3 +137,14 @@ def test_odd_scopes_and_resources(client, service, form):
 def test_a_huge_basic_header_is_refused_unread(client):
     huge = base64.b64encode(b"A" * 100_000 + b":" + b"B" * 100_000).decode()
     assert post(client, TOKEN_URL, {}, HTTP_AUTHORIZATION=f"Basic {huge}").status_code == 401
+
+
+def test_m2m_inspect_of_a_jwt_nesting_2000_arrays():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    header = b64url(b'{"a":' + b"[" * 2000 + b"]" * 2000 + b"}")
+    call_command("m2m", "inspect", f"{header}.e30.c2ln", "--json", stdout=out)
+    assert json.loads(out.getvalue())["reason"] == "unreadable JWT"

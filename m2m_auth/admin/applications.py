@@ -8,9 +8,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 
-from .. import audit, revoking
+from .. import audit, expiry, revoking
 from ..app_settings import app_settings
 from ..exceptions import M2MAuthError
 from ..models import Application, ClientSecret
@@ -62,6 +65,14 @@ def authentication_methods(application: Application) -> str:
     return ", ".join(methods) or "—"
 
 
+def certificate_expiry_text(application: Application, thumbprint: str) -> str:
+    not_after = expiry.certificate_expiry(application, thumbprint)
+    if not_after is None:
+        return _("expiry unknown (registered by thumbprint)")
+    return _("expires %(date)s (%(status)s)") % {"date": compact_time(not_after), "status": (
+        _("in %s") % timeuntil(not_after) if not_after > timezone.now() else _("expired"))}
+
+
 def rotation_facts(application: Application, new: ClientSecret) -> list[tuple]:
     older = application.secrets.active().exclude(pk=new.pk)
     return [(_("Client id"), application.client_id), (_("New secret expires"), new.expires_at),
@@ -74,14 +85,14 @@ class ApplicationAdmin(IssuingAdmin, ObjectButtonsMixin, AuditedAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "client_id"]
     filter_horizontal = ["roles"]
-    readonly_fields = ["client_id", "is_active", "authentication", "created", "disabled_at"]
+    readonly_fields = ["client_id", "is_active", "authentication", "created", "disabled_at", "certificates"]
     form = ApplicationChangeForm
     fieldsets = [
         (None, {"fields": ["client_id", "is_active", "authentication", "created", "disabled_at"]}),
         (_("Settings"), {"fields": ["name", "description", "roles"]}),
         (_("private_key_jwt"), {"fields": ["jwks"]}),
-        (_("Mutual TLS (RFC 8705)"), {"fields": ["tls_subject_dn", "tls_san", "tls_certificate_thumbprints",
-                                                 "add_certificate"]}),
+        (_("Mutual TLS (RFC 8705)"), {"fields": ["tls_subject_dn", "tls_san", "certificates",
+                                                 "tls_certificate_thumbprints", "add_certificate"]}),
     ]
     inlines = [ClientSecretInline]
     actions = ["rotate_secret", "disable_selected"]
@@ -95,6 +106,12 @@ class ApplicationAdmin(IssuingAdmin, ObjectButtonsMixin, AuditedAdmin):
     @admin.display(description=_("authenticates with"))
     def authentication(self, obj) -> str:
         return authentication_methods(obj)
+
+    @admin.display(description=_("registered certificates"))
+    def certificates(self, obj):
+        return format_html_join(mark_safe("<br>"), "<code>{}</code> · {}", (
+            (thumbprint, certificate_expiry_text(obj, thumbprint)) for thumbprint in obj.tls_certificate_thumbprints
+        )) or "—"
 
     @admin.display(description=_("created"), ordering="created_at")
     def created(self, obj) -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
 
 from .. import audit, hashing
 
 
 def actor(request) -> str:
     return f"admin:{request.user.get_username()}"
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 def masked(obj) -> str:

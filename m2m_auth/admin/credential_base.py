@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit, hashing, revoking
+from ..app_settings import app_settings
 from .forms import RevokeForm
 from .base import AuditedAdmin, actor, masked
 from .buttons import ObjectButtonsMixin, confirm_page
@@ -27,11 +28,11 @@ class StatusFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [("active", _("active")), ("expired", _("expired")), ("revoked", _("revoked")),
-                ("expiring", _("expiring within 7 days"))]
+                ("expiring", _("expiring soon"))]
 
     def queryset(self, request, queryset):
         if self.value() == "expiring":
-            return queryset.expiring(timedelta(days=7))
+            return queryset.expiring(timedelta(seconds=app_settings.EXPIRY_WARNING_WINDOW))
         if self.value() in ("active", "expired", "revoked"):
             return getattr(queryset, self.value())()
         return queryset

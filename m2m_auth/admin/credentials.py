@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit, issuing
+from ..exceptions import M2MAuthError
 from ..models import ApiKey, ClientSecret, PersonalAccessToken
-from .base import actor, masked
+from .base import actor, change_url, masked
 from .buttons import confirm_page
 from .credential_base import SecretCredentialAdmin
+from .display import compact_time
 from .expiring import ExpiringViewMixin
 from .fields import ScopeChoiceField, empty_hint
 from .forms import (
@@ -39,7 +42,9 @@ class ApiKeyAdmin(ExpiringViewMixin, IssuingAdmin, ScopedAdmin):
     filter_horizontal = ["scopes", "roles"]
     list_select_related = ["application"]
     editable_fields = ["name", "application", "scopes", "roles", "expires_at"]
-    object_buttons = ("revoke",)  # "roll" joins when issuing.roll_api_key lands
+    object_buttons = ("roll", "revoke")
+    identity_fields = [*SecretCredentialAdmin.identity_fields, "rolling"]
+    readonly_fields = [*SecretCredentialAdmin.readonly_fields, "rolling"]
     issue_form = ApiKeyIssueForm
     submit_label = _("Issue API key")
 
@@ -54,17 +59,43 @@ class ApiKeyAdmin(ExpiringViewMixin, IssuingAdmin, ScopedAdmin):
     def button_label(self, name: str, obj) -> str:
         return _("Roll…") if name == "roll" else super().button_label(name, obj)
 
+    def shows_button(self, name: str, obj) -> bool:
+        return name != "roll" or obj.rolled_at is None
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not (obj.rolled_at or obj.rolled_from_id):
+            identity = [name for name in fieldsets[0][1]["fields"] if name != "rolling"]
+            fieldsets = [(None, {"fields": identity}), *fieldsets[1:]]
+        return fieldsets
+
+    @admin.display(description=_("rolling"))
+    def rolling(self, key):
+        """Where this key came from and what replaced it, linked."""
+        parts = []
+        if key.rolled_from_id:
+            parts.append(format_html('{} <a href="{}">{}</a>', _("rolled from"), change_url(key.rolled_from),
+                                     masked(key.rolled_from)))
+        successor = getattr(key, "rolled_to", None) if key.rolled_at else None
+        if successor is not None:
+            parts.append(format_html('{} {}, {} <a href="{}">{}</a>', _("rolled"), compact_time(key.rolled_at),
+                                     _("replaced by"), change_url(successor), masked(successor)))
+        return format_html_join(" · ", "{}", ((part,) for part in parts)) or "—"
+
     def roll_view(self, request, old):
         form = RollForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            new, plaintext = issuing.roll_api_key(old, overlap=form.cleaned_data["overlap"], actor=actor(request),
-                                                  address=audit.client_address(request))
-            old.refresh_from_db()
-            facts = [(_("Name"), new.name), (_("New key expires"), new.expires_at),
-                     (_("Old key %s works until") % masked(old), old.expires_at)]
-            return secret_page(self, request, new, plaintext, _("Rolled %s.") % old.name, facts)
-        explanation = [_("A new key with the same name, scopes and roles is issued and shown once. The old key "
-                         "keeps working for the overlap, then expires, so you can deploy the new one first."),
+            try:
+                new, plaintext = issuing.roll_api_key(old, overlap=form.cleaned_data["overlap"],
+                                                      actor=actor(request), address=audit.client_address(request))
+            except M2MAuthError as error:
+                form.add_error(None, str(error))
+            else:
+                facts = [(_("Name"), new.name), (_("New key expires"), new.expires_at),
+                         (_("Old key %s works until") % masked(old), old.expires_at)]
+                return secret_page(self, request, new, plaintext, _("Rolled %s.") % old.name, facts)
+        explanation = [_("A new key with the same name, scopes, roles and owner is issued and shown once. The old "
+                         "key keeps working for the overlap, then expires, so you can deploy the new one first."),
                        masked(old)]
         return confirm_page(self, request, old, title=_("Roll %s") % old, form=form, explanation=explanation,
                             submit_label=_("Roll the key"))

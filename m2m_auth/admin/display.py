@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timeuntil
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 
 def compact_time(moment) -> str:
     """``2026-12-04 16:45``: one short column instead of "Dec. 4, 2026, 4:45 p.m."."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def duration_text(delta: timedelta) -> str:
+    """``1 week``, ``12 hours``: a window or an overlap in words."""
+    now = timezone.now()
+    return timesince(now, now + delta, depth=2)
 
 
 def status_badge(credential):

@@ -1,8 +1,8 @@
-"""The "expiring soon" page: keys, tokens and client secrets about to run out, with their dates.
+"""The "expiring soon" page: keys, tokens, client secrets and certificates about to run out.
 
-It lists what the models' ``expiring`` querysets return, for the kinds the
-operator may view, soonest first, each linked to the page that rolls,
-rotates or revokes it.
+It shows what ``expiry.expiring`` finds (the list ``m2m ... list --expiring``
+and ``m2m notify-expiring`` work from), for the kinds the operator may view,
+soonest first, each linked to the page that rolls, rotates or revokes it.
 """
 
 from __future__ import annotations
@@ -11,48 +11,50 @@ from datetime import timedelta
 
 from django import forms
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from ..durations import parse_duration
+from .. import expiry
+from ..app_settings import app_settings
 from ..models import ApiKey, Application, ClientSecret, PersonalAccessToken
-from .base import masked
+from .base import change_url, masked
+from .display import duration_text
 from .forms import DurationField
-
-DEFAULT_WINDOW = "7d"
 
 
 class WindowForm(forms.Form):
-    within = DurationField(label=_("Expiring within"), required=False, initial=DEFAULT_WINDOW,
-                           help_text=_("e.g. 3d, 7d, 30d"))
+    within = DurationField(label=_("Expiring within"), required=False, help_text=_("e.g. 3d, 7d, 30d"))
 
-    def window(self) -> tuple[str, timedelta]:
-        """The window as written and as a duration; the default while the input is empty or wrong."""
+    def window(self) -> timedelta:
+        """The chosen window; the warning window while the input is empty or wrong."""
         if self.is_valid() and self.cleaned_data["within"]:
-            return self.data["within"].strip(), self.cleaned_data["within"]
-        return DEFAULT_WINDOW, parse_duration(DEFAULT_WINDOW)
-
-
-def rows(model, within: timedelta, related: str) -> list[dict]:
-    credentials = model.objects.expiring(within).select_related(related).order_by("expires_at")
-    return [{"credential": credential, "masked": masked(credential), "owner": getattr(credential, related),
-             "owner_url": application_url(getattr(credential, related)), "change_url": change_url(credential)}
-            for credential in credentials]
-
-
-def change_url(obj) -> str:
-    return reverse(f"admin:m2m_auth_{obj._meta.model_name}_change", args=[obj.pk])
-
-
-def application_url(owner) -> str | None:
-    return change_url(owner) if isinstance(owner, Application) else None
+            return self.cleaned_data["within"]
+        return timedelta(seconds=app_settings.EXPIRY_WARNING_WINDOW)
 
 
 SECTIONS = [
-    (ApiKey, _("API keys"), "application", _("Roll or revoke it from its page.")),
-    (PersonalAccessToken, _("Personal access tokens"), "user", _("Its user creates a new one on their tokens page.")),
-    (ClientSecret, _("Client secrets"), "application", _("Rotate the application's secret from its page.")),
+    ("api_key", ApiKey, _("API keys"), _("Roll or revoke it from its page.")),
+    ("personal_access_token", PersonalAccessToken, _("Personal access tokens"),
+     _("Its user creates a new one on their tokens page.")),
+    ("client_secret", ClientSecret, _("Client secrets"), _("Rotate the application's secret from its page.")),
+    (expiry.CERTIFICATE, Application, _("Registered certificates"),
+     _("Register the application's new certificate on its page; only certificates registered from their PEM "
+       "have a known expiry.")),
 ]
+
+
+def row(item: expiry.Expiring) -> dict:
+    owner = item.credential if item.kind == expiry.CERTIFICATE else getattr(item.credential, "application", None)
+    shown = item.target_id if item.kind == expiry.CERTIFICATE else masked(item.credential)
+    label = _("self-signed certificate") if item.kind == expiry.CERTIFICATE else item.name
+    return {"item": item, "label": label, "shown": shown, "url": change_url(item.credential),
+            "owner": owner or getattr(item.credential, "user", None),
+            "owner_url": change_url(owner) if owner is not None else None}
+
+
+def may_view(user, model) -> bool:
+    name = model._meta.model_name
+    return user.has_perm(f"m2m_auth.view_{name}") or user.has_perm(f"m2m_auth.change_{name}")
 
 
 class ExpiringViewMixin:
@@ -64,13 +66,10 @@ class ExpiringViewMixin:
 
     def expiring_view(self, request):
         form = WindowForm(request.GET or None)
-        window, within = form.window()
-        sections = [
-            {"title": title, "hint": hint, "rows": rows(model, within, related)}
-            for model, title, related, hint in SECTIONS
-            if request.user.has_perm(f"m2m_auth.view_{model._meta.model_name}")
-            or request.user.has_perm(f"m2m_auth.change_{model._meta.model_name}")
-        ]
+        within = form.window()
+        found = expiry.expiring(within)
+        sections = [{"title": title, "hint": hint, "rows": [row(item) for item in found if item.kind == kind]}
+                    for kind, model, title, hint in SECTIONS if may_view(request.user, model)]
         context = {**self.admin_site.each_context(request), "title": _("Expiring soon"), "form": form,
-                   "window": window, "sections": sections, "opts": self.model._meta}
+                   "window": duration_text(within), "sections": sections, "opts": self.model._meta}
         return TemplateResponse(request, "m2m_auth/admin/expiring.html", context, status=400 if form.errors else 200)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..app_settings import app_settings
 from ..durations import parse_duration
 from ..exceptions import InvalidInput
 from ..models import Application, Permission, Role
 from ..oauth import clients
+from .display import duration_text
 from .fields import JsonTextField, LinesField, ScopeCheckboxField, empty_hint
 
 
@@ -47,8 +51,12 @@ class RevokeForm(forms.Form):
 
 
 class RollForm(forms.Form):
-    overlap = DurationField(label=_("Keep the old key working for"), required=False,
-                            help_text=_("e.g. 7d or 12h; empty for the configured default."))
+    overlap = DurationField(label=_("Keep the old key working for"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        default = duration_text(timedelta(seconds=app_settings.API_KEY_ROLL_OVERLAP))
+        self.fields["overlap"].help_text = _("e.g. 2h or 7d; empty for the default, %s.") % default
 
 
 class HintedForm(forms.Form):

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import jwt
-
+from .. import inputs
 from ..app_settings import app_settings
 from ..inspection import not_configured, verdict
 from .authentication import JWTAuthentication
@@ -19,10 +18,9 @@ from .verify import ALGORITHMS, InvalidToken, scopes_of
 
 
 def jwt_report(token: str) -> dict[str, Any]:
-    try:
-        header, claims = jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as error:
-        return verdict({"kind": "jwt"}, f"unreadable JWT: {error}", "Copy the whole token: three dot-separated parts.")
+    header, claims = inputs.jose_part(token, 0), inputs.jose_part(token, 1)
+    if header is None or claims is None:
+        return verdict({"kind": "jwt"}, "unreadable JWT", "Copy the whole token: three dot-separated parts.")
     issuer = expected_issuer(claims)
     expected = {"issuer": issuer, "audiences": list(app_settings.JWT_AUDIENCE)}
     found = {"kind": "jwt", "public_id": claims.get("jti"), "header": header, "claims": claims,

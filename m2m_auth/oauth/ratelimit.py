@@ -22,7 +22,6 @@ into a 500 and never stops client authentication.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import math
 import time
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 
-from .. import shared_cache
+from .. import inputs, shared_cache
 from ..app_settings import app_settings
 from ..outages import warn
 
@@ -55,6 +54,8 @@ class Attempt:
         self.failed = True
 
     def give_back(self) -> None:
+        if not self.slots:
+            return
         try:
             self.cache.delete_many(self.slots)
         except shared_cache.errors() as error:  # the slots expire by themselves
@@ -85,9 +86,9 @@ def reserve(client_id: str | None, address: str | None) -> Attempt:
 def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]:
     source = _address_block(address)
     per_client = app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT
-    limits = [(f"m2m_auth:rl:address:{_digest(source)}", app_settings.CLIENT_AUTH_FAILURES_PER_ADDRESS)]
+    limits = [(inputs.cache_key("rl:address", source), app_settings.CLIENT_AUTH_FAILURES_PER_ADDRESS)]
     if client_id:
-        limits.append((f"m2m_auth:rl:client:{_digest(client_id, source)}", per_client))
+        limits.append((inputs.cache_key("rl:client", client_id, source), per_client))
     return [(prefix, int(limit)) for prefix, limit in limits if limit]
 
 
@@ -125,7 +126,3 @@ def _address_block(address: str | None) -> str:
     except ValueError:
         return "unknown"
     return str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else str(parsed)
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:40]
