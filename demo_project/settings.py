@@ -3,6 +3,8 @@
 DATABASE_URL   default sqlite:///demo.sqlite3 (beside manage.py)
 REDIS_URL      optional; the cache (rate limits, coalescing) otherwise lives in the database
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, M2M_AUTH_ISSUER
+M2M_AUTH_REMOTE_ISSUER (+ M2M_AUTH_REMOTE_CLIENT_ID/_SECRET)   run as a remote resource server
+M2M_AUTH_JWKS_MAX_AGE   seconds resource servers may cache the JWKS (default 300)
 M2M_AUTH_PEPPER, M2M_AUTH_SIGNING_KEY_ENCRYPTION_KEYS   secrets of their own (else derived from SECRET_KEY)
 M2M_AUTH_TRUSTED_PROXIES, M2M_AUTH_FORWARDED_HEADER      the reverse proxies that name the client's address
 SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE,
@@ -111,9 +113,17 @@ LOCAL_CREDENTIALS = [
     "m2m_auth.authentication.PersonalAccessTokenAuthentication",
 ]
 
+# A remote server checks API keys and PATs by introspection at the issuer,
+# when it has its own client credentials (an application holding m2m:introspect).
+REMOTE_CREDENTIALS = [
+    "m2m_auth.authentication.RemoteApiKeyAuthentication",
+    "m2m_auth.authentication.RemotePersonalAccessTokenAuthentication",
+]
+REMOTE_KEY_CLASSES = REMOTE_CREDENTIALS if env.str("M2M_AUTH_REMOTE_CLIENT_ID", default="") else []
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        *([] if REMOTE_ISSUER else LOCAL_CREDENTIALS),
+        *(REMOTE_KEY_CLASSES if REMOTE_ISSUER else LOCAL_CREDENTIALS),
         "m2m_auth.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -137,6 +147,10 @@ M2M_AUTH = {
     "ISSUER": env.str("M2M_AUTH_ISSUER", default="") or None,
     "JWT_AUDIENCE": ["https://api.demo.local"],
     "REMOTE_ISSUER": REMOTE_ISSUER or None,
+    "REMOTE_CLIENT_ID": env.str("M2M_AUTH_REMOTE_CLIENT_ID", default="") or None,
+    "REMOTE_CLIENT_SECRET": env.str("M2M_AUTH_REMOTE_CLIENT_SECRET", default="") or None,
+    # Seconds resource servers may cache the JWKS; a new signing key waits that long.
+    "JWKS_MAX_AGE": env.int("M2M_AUTH_JWKS_MAX_AGE", default=300),
     "PEPPER": env.str("M2M_AUTH_PEPPER", default="") or None,
     "SIGNING_KEY_ENCRYPTION_KEYS": env.list("M2M_AUTH_SIGNING_KEY_ENCRYPTION_KEYS", default=[]),
     # The reverse proxies whose X-Forwarded-For names the client (rate limits,

@@ -76,6 +76,22 @@ DEFAULTS: dict[str, Any] = {
     # Verify JWTs of this issuer from its metadata and JWKS alone (remote mode).
     "REMOTE_ISSUER": None,
     "JWT_LEEWAY": 30,
+    # Issuer: how long resource servers may cache the JWKS (its max-age); a
+    # new signing key signs only after it has been published for that long.
+    "JWKS_MAX_AGE": 300,
+    # Issuer: how often followers of the revocation feed are asked to poll it.
+    "REVOCATION_FEED_POLL_INTERVAL": 0.3,
+    # Remote resource server: a revocation feed older than STALE_AFTER seconds
+    # is logged and reported by the health endpoint; past REFUSE_AFTER (None:
+    # never) every issuer-backed credential is answered 503 instead.
+    "REMOTE_FEED_STALE_AFTER": 10,
+    "REMOTE_FEED_REFUSE_AFTER": None,
+    # Remote resource server: its own client credentials (an application with
+    # the m2m:introspect scope) for API keys and PATs, introspected at the
+    # issuer; a positive answer is reused for at most this many seconds.
+    "REMOTE_CLIENT_ID": None,
+    "REMOTE_CLIENT_SECRET": None,
+    "REMOTE_INTROSPECTION_CACHE_SECONDS": 30,
     # Check the jti deny-list (kept in the cache) when verifying JWTs locally.
     "JWT_REVOCATION_CHECK": True,
     # A new client secret's lifetime (None: no expiry); on rotation the older

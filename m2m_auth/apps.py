@@ -12,6 +12,7 @@ class M2MAuthConfig(AppConfig):
     def ready(self) -> None:
         from . import cache_check, checks  # noqa: F401  (registers the system checks)
         from .oauth import checks as oauth_checks  # noqa: F401
+        from .oauth import remote_checks  # noqa: F401
 
         if find_spec("drf_spectacular") is not None:
             from . import openapi  # noqa: F401  (defining the extensions registers them)

@@ -120,10 +120,17 @@ class PersonalAccessTokenAuthentication(SecretAuthentication):
         return AuthContext(self.kind, credential.public_id, scopes, None, credential, credential.user.get_username())
 
 
-def __getattr__(name: str):
-    # JWTAuthentication lives with the OAuth server; imported lazily to avoid a cycle.
-    if name == "JWTAuthentication":
-        from .oauth.authentication import JWTAuthentication
+LAZY = {
+    "JWTAuthentication": "authentication",
+    "RemoteApiKeyAuthentication": "remote_introspection",
+    "RemotePersonalAccessTokenAuthentication": "remote_introspection",
+}
 
-        return JWTAuthentication
+
+def __getattr__(name: str):
+    # These live with the OAuth server; imported lazily to avoid a cycle.
+    if name in LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"m2m_auth.oauth.{LAZY[name]}"), name)
     raise AttributeError(name)

@@ -1,5 +1,6 @@
-"""Deleting what nothing needs any more: deny-list rows of expired tokens and
-audit events past ``M2M_AUTH["AUDIT_RETENTION"]``.
+"""Deleting what nothing needs any more: deny-list rows of expired tokens,
+revocation feed events every follower may have forgotten, and audit events
+past ``M2M_AUTH["AUDIT_RETENTION"]``.
 
 Run by ``manage.py m2m prune`` (from cron), never on the request path. Rows
 go in batches, so that a large backlog never holds long locks or meets a
@@ -13,6 +14,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from . import feed
 from .app_settings import app_settings
 from .models import AuditEvent, RevokedToken
 
@@ -25,7 +27,8 @@ def prune() -> dict[str, int]:
     old_events = AuditEvent.objects.none()
     if retention is not None:
         old_events = AuditEvent.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=retention))
-    return {"revoked_tokens": _delete(RevokedToken.objects.expired()), "audit_events": _delete(old_events)}
+    return {"revoked_tokens": _delete(RevokedToken.objects.expired()), "audit_events": _delete(old_events),
+            "revocation_events": _delete(feed.forgotten_events())}
 
 
 def _delete(rows: QuerySet) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, hashing, verification
+from . import audit, feed, hashing, verification
 from .exceptions import Conflict, NotFound
 from .models import ApiKey, Application, ClientSecret, PersonalAccessToken
 from .models.base import SecretCredential
@@ -20,6 +20,7 @@ def revoke(credential: SecretCredential, *, actor: str = "", reason: str = "", a
     if updated:
         credential.refresh_from_db(fields=["revoked_at", "revoked_by", "revoke_reason"])
         audit.record("revoke", credential, actor=actor, address=address, reason=reason)
+        feed.record_credential(credential)
     return bool(updated)
 
 

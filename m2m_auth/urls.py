@@ -5,12 +5,15 @@ from django.apps import apps
 from django.urls import path
 
 from . import selfservice
+from .oauth import feed_views
 from .oauth.jwks_view import jwks_view
 
 app_name = "m2m_auth"
 
 urlpatterns = [
     path(".well-known/jwks.json", jwks_view, name="jwks"),
+    path("oauth/revocations", feed_views.revocation_feed_view, name="revocation-feed"),
+    path("m2m-auth/health", feed_views.health_view, name="health"),
     path("account/tokens/", selfservice.tokens, name="tokens"),
     path("account/tokens/<str:public_id>/revoke/", selfservice.revoke_token, name="token-revoke"),
 ]

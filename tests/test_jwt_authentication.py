@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -13,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from m2m_auth import issuing
+from m2m_auth.models import SigningKey
 from m2m_auth.oauth import keys, tokens
 
 from .oauth_helpers import DEMO_AUDIENCE, ISSUER, basic, bearer, request_token
@@ -110,7 +113,8 @@ def test_a_revoked_token_fails_on_the_next_request(client, service):
 def test_tokens_survive_a_signing_key_rotation(client, service):
     app, secret = service
     before = request_token(client, app, secret).json()["access_token"]
-    keys.rotate()
+    SigningKey.objects.filter(state="next").update(created_at=timezone.now() - timedelta(hours=1))
+    keys.rotate()  # a next key published an hour ago signs at once
     after = request_token(client, app, secret).json()["access_token"]
     assert jwt.get_unverified_header(before)["kid"] != jwt.get_unverified_header(after)["kid"]
     for token in (before, after):

@@ -116,7 +116,7 @@ def test_client_helper_against_the_live_server(live_server, service):
     os.environ.get("DATABASE_URL", "sqlite").startswith("sqlite"),
     reason="SQLite's in-memory test database refuses a write while another thread reads; runs on PostgreSQL",
 )
-def test_rotations_while_requests_flow_fail_no_valid_request(live_server, service):
+def test_rotations_while_requests_flow_fail_no_valid_request(live_server, service, settings):
     """Signing key and client secret rotate under traffic; every request must succeed."""
     import threading
 
@@ -124,6 +124,7 @@ def test_rotations_while_requests_flow_fail_no_valid_request(live_server, servic
     from m2m_auth.oauth import clients as client_flows
     from m2m_auth.oauth import keys
 
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "JWKS_MAX_AGE": 0}  # keys sign a second after publication
     app, secret = service
     auth = ClientCredentialsAuth(f"{live_server.url}/oauth/token", app.client_id, secret)
     failures, calls, stop = [], [], threading.Event()
@@ -141,10 +142,10 @@ def test_rotations_while_requests_flow_fail_no_valid_request(live_server, servic
     worker.start()
     try:
         for _ in range(3):
-            time.sleep(0.3)
+            time.sleep(0.6)
             keys.rotate()
         _, new_secret = client_flows.rotate_client_secret(app)
-        time.sleep(0.3)
+        time.sleep(1.2)
     finally:
         stop.set()
         worker.join(timeout=30)

@@ -40,7 +40,7 @@ def test_prune_deletes_audit_events_past_retention():
         event(age)
     out = StringIO()
     call_command("m2m", "prune", "--json", stdout=out)
-    assert json.loads(out.getvalue()) == {"revoked_tokens": 0, "audit_events": 2}
+    assert json.loads(out.getvalue()) == {"revoked_tokens": 0, "audit_events": 2, "revocation_events": 0}
     assert AuditEvent.objects.count() == 2
 
 
@@ -49,5 +49,5 @@ def test_without_retention_audit_events_stay():
     event(4000)
     out = StringIO()
     call_command("m2m", "prune", stdout=out)
-    assert out.getvalue().strip() == "Deleted 0 expired deny-list rows and 0 audit events."
+    assert out.getvalue().strip() == "Deleted 0 expired deny-list rows, 0 revocation feed events and 0 audit events."
     assert AuditEvent.objects.count() == 1

@@ -1,6 +1,7 @@
 """Signing keys: encrypted at rest, rotated without failing a valid token."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import jwt
@@ -74,33 +75,61 @@ def test_first_use_bootstraps_one_current_and_one_next_key():
     assert sorted(SigningKey.objects.values_list("state", flat=True)) == ["current", "next"]
 
 
-def test_the_next_key_is_published_before_it_signs():
-    keys.current_key()
+def test_the_next_key_is_published_before_it_signs(clock):
+    first = keys.current_key()
     upcoming = SigningKey.objects.get(state="next")
     assert upcoming.kid in keys.verification_keys()
-    assert keys.rotate().kid == upcoming.kid
+    scheduled = keys.rotate()
+    assert scheduled.kid == upcoming.kid and scheduled.state == "next"
+    assert scheduled.activated_at == upcoming.created_at + keys.publication_delay()
+    assert keys.current_key() == first
+    clock.now = scheduled.activated_at
+    assert keys.current_key().kid == upcoming.kid
+
+
+def test_the_publication_delay_covers_the_advertised_jwks_lifetime(settings, client):
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "JWKS_MAX_AGE": 120}
+    assert "max-age=120" in client.get("/.well-known/jwks.json")["Cache-Control"]
+    assert keys.publication_delay().total_seconds() > 120 + keys.jwks_cache_seconds()
 
 
 def test_rotation_keeps_old_tokens_valid_and_retires_keys_no_token_needs(clock):
     first = keys.current_key()
     old_token = sign(first)
     second = keys.rotate()
+    clock.now = second.activated_at
+    assert keys.current_key() == second
     assert second.kid != first.kid and verify(old_token) and verify(sign(second))
     assert SigningKey.objects.get(pk=first.pk).state == "previous"
     clock.advance(900 + 31)
-    keys.rotate()
+    assert keys.rotate().state == "current"  # its key was published long ago: it signs at once
     assert SigningKey.objects.get(pk=first.pk).state == "retired"
     assert first.kid not in {jwk["kid"] for jwk in keys.jwks()["keys"]}
     assert not verify(old_token)
     assert AuditEvent.objects.filter(action="rotate", target_kind="signingkey").count() == 2
 
 
-def test_a_quick_second_rotation_keeps_the_previous_key(clock):
+def test_quick_rotations_never_sign_with_a_key_published_too_recently(clock):
     first = keys.current_key()
-    keys.rotate()
-    clock.advance(60)
-    keys.rotate()
+    scheduled = {keys.rotate().activated_at for _ in range(3)}
+    assert len(scheduled) == 1 and keys.current_key() == first
+    clock.now = scheduled.pop() - timedelta(seconds=1)
+    assert keys.current_key() == first
+    clock.advance(1)
+    signing = keys.current_key()
+    assert signing != first and signing.created_at + keys.publication_delay() <= clock.now
     assert SigningKey.objects.get(pk=first.pk).state == "previous"
+    assert SigningKey.objects.filter(state="next").count() == 1
+
+
+def test_a_rotation_to_another_algorithm_replaces_the_pending_one(clock):
+    keys.current_key()
+    pending = keys.rotate()
+    replacement = keys.rotate("ES256")
+    assert replacement.algorithm == "ES256" and replacement.activated_at >= clock.now + keys.publication_delay()
+    assert SigningKey.objects.get(pk=pending.pk).state == "retired"
+    clock.now = replacement.activated_at
+    assert keys.current_key() == replacement
 
 
 def test_verification_keys_need_no_query_when_warm():
@@ -128,7 +157,8 @@ def run(*args):
 
 def test_cli_rotate_and_list():
     record = json.loads(run("signing-key", "rotate", "--algorithm", "ES256", "--json"))
-    assert record["state"] == "current" and record["algorithm"] == "ES256"
+    assert record["state"] == "next" and record["algorithm"] == "ES256" and record["signs_from"]
+    assert "starts signing at" in run("signing-key", "rotate", "--algorithm", "ES256")
     listed = json.loads(run("signing-key", "list", "--json"))
     assert {row["kid"] for row in listed} >= {record["kid"]}
     assert all("private" not in json.dumps(row).lower() for row in listed)
@@ -146,11 +176,13 @@ def test_cli_bad_algorithm_changes_nothing():
 def test_admin_rotates_from_its_own_page_even_before_the_first_key(admin_client):
     url = "/admin/m2m_auth/signingkey/"
     assert 'href="/admin/m2m_auth/signingkey/rotate/"' in admin_client.get(url).content.decode()
-    assert b"Rotate now" in admin_client.get(f"{url}rotate/").content
+    page = admin_client.get(f"{url}rotate/").content.decode()
+    assert "Rotate now" in page and "Rotated now, the new key signs from" in page
     assert not SigningKey.objects.exists()
-    assert admin_client.post(f"{url}rotate/").status_code == 302
+    response = admin_client.post(f"{url}rotate/", follow=True)
+    assert "starts signing at" in response.content.decode()
     current = SigningKey.objects.get(state="current")
-    assert SigningKey.objects.filter(state="previous").count() == 1
+    assert SigningKey.objects.filter(state="next", activated_at__isnull=False).count() == 1
     page = admin_client.get(f"{url}{current.pk}/change/").content.decode()
     assert current.private_key_encrypted not in page
     assert AuditEvent.objects.filter(action="rotate", actor="admin:admin").exists()

@@ -27,6 +27,7 @@ class SigningKeyAdmin(ReadOnlyAdmin):
         return request.user.has_perm("m2m_auth.change_signingkey")
 
     def changelist_view(self, request, extra_context=None):
+        keys.settle()  # a scheduled key whose time has come is listed as current
         extra_context = {**(extra_context or {}), "can_rotate": self.has_rotate_permission(request)}
         return super().changelist_view(request, extra_context)
 
@@ -40,8 +41,9 @@ class SigningKeyAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         if request.method == "POST":
             key = keys.rotate(actor=actor(request))
-            self.message_user(request, _("Now signing with %s.") % key.kid, messages.SUCCESS)
+            self.message_user(request, keys.when_it_signs(key), messages.SUCCESS)
             return redirect("admin:m2m_auth_signingkey_changelist")
         context = {**self.admin_site.each_context(request), "title": _("Rotate the signing keys"),
-                   "opts": self.model._meta}
+                   "opts": self.model._meta, "signs_from": keys.signs_from_if_rotated_now(),
+                   "delay": int(keys.publication_delay().total_seconds())}
         return TemplateResponse(request, "m2m_auth/admin/signing_key_rotate.html", context)

@@ -17,7 +17,7 @@ COLUMNS = ["kid", "algorithm", "state", "created_at", "activated_at", "retired_a
 
 def register(nouns) -> None:
     verbs = noun(nouns, "signing-key", "JWT signing keys")
-    rotate_parser = verb(verbs, "rotate", rotate, "promote the pre-published next key; tokens already issued stay valid")
+    rotate_parser = verb(verbs, "rotate", rotate, "schedule the pre-published next key to sign once every resource server has it; tokens already issued stay valid")
     rotate_parser.add_argument("--algorithm", metavar="RS256|ES256|EdDSA")
     add_json(rotate_parser)
     add_json(verb(verbs, "list", listing, "list signing keys (public data only)"), "one JSON array")
@@ -29,12 +29,14 @@ def rotate(options: dict, out: OutputWrapper) -> None:
         raise InvalidInput(f"Invalid --algorithm {algorithm!r}: use RS256, ES256 or EdDSA.")
     key = keys.rotate(algorithm, actor=ACTOR)
     if options["json"]:
-        write_json(out, {"kid": key.kid, "algorithm": key.algorithm, "state": key.state})
+        write_json(out, {"kid": key.kid, "algorithm": key.algorithm, "state": key.state,
+                         "signs_from": iso(key.activated_at)})
     else:
-        out.write(f"Signing with {key.kid} ({key.algorithm}); the previous key stays published until its tokens expire.")
+        out.write(f"{keys.when_it_signs(key)} The previous key stays published until its tokens expire.")
 
 
 def listing(options: dict, out: OutputWrapper) -> None:
+    keys.settle()  # a due key is shown as current
     write_listing(out, options, [_row(key) for key in SigningKey.objects.all()], COLUMNS)
 
 

@@ -3,6 +3,7 @@ from .applications import Application, ClientSecret
 from .audit import AuditEvent
 from .notices import ExpiryNotice
 from .rbac import ApiResource, Permission, Role, RoleAssignment
+from .revocation_events import RevocationEvent
 from .revocations import RevokedToken
 from .signing_keys import SigningKey
 from .tokens import PersonalAccessToken
@@ -31,6 +32,7 @@ __all__ = [
     "ExpiryNotice",
     "Permission",
     "PersonalAccessToken",
+    "RevocationEvent",
     "RevokedToken",
     "SigningKey",
     "Role",

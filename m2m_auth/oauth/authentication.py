@@ -3,7 +3,8 @@
 Local mode verifies with this server's signing keys and checks the jti
 deny-list (``revocation``: the database's list, copied in the cache). Remote
 mode (``M2M_AUTH["REMOTE_ISSUER"]``) verifies tokens of another issuer from
-its metadata and JWKS alone.
+its metadata and JWKS alone, and refuses the ones its revocation feed
+announced (``remote_feed.py``).
 """
 
 from __future__ import annotations
@@ -48,12 +49,7 @@ class JWTAuthentication(SecretAuthentication):
             raise InvalidToken("not a compact JWS")
         remote = app_settings.REMOTE_ISSUER
         if remote:
-            from .remote_keys import remote_key_source
-
-            source = remote_key_source(remote.rstrip("/"))
-            return verify_access_token(
-                token, issuer=remote.rstrip("/"), audiences=app_settings.JWT_AUDIENCE, key_for=source.key
-            )
+            return self.verify_remote(token, remote.rstrip("/"))
         check = revocation.is_revoked if app_settings.JWT_REVOCATION_CHECK else None
         return verify_access_token(
             token,
@@ -61,6 +57,18 @@ class JWTAuthentication(SecretAuthentication):
             audiences=app_settings.JWT_AUDIENCE,
             key_for=keys.verification_key,
             is_revoked=check,
+        )
+
+    def verify_remote(self, token: str, remote: str) -> dict:
+        """Offline, with the issuer's published keys and the revocations its feed announced."""
+        from .remote_feed import follower_for
+        from .remote_keys import remote_key_source
+
+        follower = follower_for(remote)
+        follower.check_fresh()
+        return verify_access_token(
+            token, issuer=remote, audiences=app_settings.JWT_AUDIENCE, key_for=remote_key_source(remote).key,
+            is_revoked=lambda jti: follower.is_revoked("jwt", jti),
         )
 
     def check_binding(self, request, claims: dict) -> None:

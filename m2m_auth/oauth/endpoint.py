@@ -24,6 +24,7 @@ ENDPOINTS = {
     "introspection": "m2m_auth:introspect",
     "revocation": "m2m_auth:revoke",
     "jwks": "m2m_auth:jwks",
+    "revocation_feed": "m2m_auth:revocation-feed",
 }
 ASSERTION_ENDPOINTS = ("token", "introspection", "revocation")
 

@@ -1,10 +1,14 @@
 """JWT signing keys: generation, encryption at rest, rotation, publication.
 
 The newest current key signs; every unretired key (next, current, previous)
-verifies and is published in the JWKS. A rotation promotes the next key,
-which has been published since the previous rotation, so resource servers
-know it before it signs; the old current key stays published as previous
-until every token it signed has expired.
+verifies and is published in the JWKS. A rotation schedules the next key to
+sign once it has been published for ``publication_delay()``: the JWKS
+lifetime resource servers are told (``JWKS_MAX_AGE``) plus our own cache of
+it, so every server that honours the JWKS's max-age knows a key before it
+signs, whatever the sequence of rotations. The key that signs is the newest
+whose time has come; the token endpoint promotes it on first use. The old
+current key stays published as previous until every token it signed has
+expired.
 
 Private keys are stored as PEM encrypted with Fernet (MultiFernet, so the
 encryption keys rotate too). Without configured keys, one is derived from
@@ -17,7 +21,7 @@ import base64
 import json
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import jwt
@@ -29,6 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import audit, last_good, shared_cache
 from ..app_settings import app_settings
@@ -84,11 +89,37 @@ def create_key(algorithm: str | None = None, state: str = State.NEXT) -> Signing
     )
 
 
+def jwks_cache_seconds() -> int:
+    return min(CACHE_SECONDS, app_settings.JWKS_MAX_AGE)
+
+
+def publication_delay() -> timedelta:
+    """How long a key is published before it signs: longer than anyone may hold a JWKS without it."""
+    return timedelta(seconds=app_settings.JWKS_MAX_AGE + jwks_cache_seconds() + 1)
+
+
 def current_key() -> SigningKey:
     """The key that signs now; the first call on a fresh install creates it."""
-    key = SigningKey.objects.filter(state=State.CURRENT).first()
+    key = _newest_due(State.CURRENT, State.NEXT)
     if key is not None:
-        return key
+        return _promote(key) if key.state == State.NEXT else key
+    return _bootstrap()
+
+
+def settle() -> None:
+    """Promote a scheduled key whose time has come (for listings), creating nothing."""
+    due = _newest_due(State.NEXT)
+    if due is not None:
+        _promote(due)
+
+
+def _newest_due(*states: str) -> SigningKey | None:
+    due = SigningKey.objects.filter(state__in=states, activated_at__lte=timezone.now())
+    return due.order_by("-activated_at").first()
+
+
+def _bootstrap() -> SigningKey:
+    """A fresh install signs at once: no token exists that a remote server could fail."""
     try:
         with transaction.atomic():
             key = create_key(state=State.CURRENT)
@@ -114,7 +145,7 @@ def published_jwks() -> list[dict]:
     cached = shared_cache.get(CACHE_KEY)
     if cached is None:
         cached = last_good.read("jwks", _unretired_jwks)
-        shared_cache.set(CACHE_KEY, cached, CACHE_SECONDS)
+        shared_cache.set(CACHE_KEY, cached, jwks_cache_seconds())
     return cached
 
 
@@ -166,26 +197,74 @@ def longest_token_lifetime() -> timedelta:
 
 @transaction.atomic
 def rotate(algorithm: str | None = None, *, actor: str = "") -> SigningKey:
-    """Promote the next key, demote the current one, retire keys no token needs, pre-publish a new next key.
+    """Schedule a published next key to sign after ``publication_delay()``; publish a key for the rotation after.
 
-    On a fresh install the first keys are made first, so that rotating always leaves a previous key.
+    Returns the scheduled key (``activated_at`` says when it signs; at once when
+    it has been published long enough). Rotating again while a key of the same
+    algorithm is pending changes nothing: quick rotations never sign with a key
+    some resource server may not have fetched yet.
     """
     current_key()
     list(SigningKey.objects.select_for_update().exclude(state=State.RETIRED))
-    now = timezone.now()
-    algorithm = algorithm or app_settings.SIGNING_ALGORITHM
-    promoted = SigningKey.objects.filter(state=State.NEXT, algorithm=algorithm).first() or create_key(algorithm)
-    SigningKey.objects.filter(state=State.CURRENT).update(state=State.PREVIOUS, demoted_at=now)
-    SigningKey.objects.filter(pk=promoted.pk).update(state=State.CURRENT, activated_at=now)
-    SigningKey.objects.filter(state=State.PREVIOUS, demoted_at__lt=now - longest_token_lifetime()).update(
-        state=State.RETIRED, retired_at=now
-    )
-    SigningKey.objects.filter(state=State.NEXT).exclude(pk=promoted.pk).update(state=State.RETIRED, retired_at=now)
+    now, algorithm = timezone.now(), algorithm or app_settings.SIGNING_ALGORITHM
+    pending = SigningKey.objects.filter(state=State.NEXT, activated_at__isnull=False)
+    if pending.filter(algorithm=algorithm).exists():
+        return pending.get()
+    pending.update(state=State.RETIRED, retired_at=now)  # another algorithm's key, which never signed
+    spares = SigningKey.objects.filter(state=State.NEXT, activated_at__isnull=True)
+    promoted = spares.filter(algorithm=algorithm).order_by("created_at").first() or create_key(algorithm)
+    spares.exclude(pk=promoted.pk).update(state=State.RETIRED, retired_at=now)
+    promoted.activated_at = max(now, promoted.created_at + publication_delay())
+    promoted.save(update_fields=["activated_at"])
     create_key(algorithm)
-    promoted.refresh_from_db()
+    _forget_now_and_after_commit()
+    audit.record("rotate", promoted, actor=actor, kid=promoted.kid, algorithm=algorithm,
+                 signs_from=promoted.activated_at.isoformat())
+    return current_key() if promoted.activated_at <= now else promoted
+
+
+def _promote(due: SigningKey) -> SigningKey:
+    """The due next key becomes current; the current one previous; previous keys no token needs retire."""
+    try:
+        with transaction.atomic():
+            list(SigningKey.objects.select_for_update().exclude(state=State.RETIRED))
+            if not SigningKey.objects.filter(pk=due.pk, state=State.NEXT).exists():
+                return SigningKey.objects.get(state=State.CURRENT)  # another worker promoted it
+            now = timezone.now()
+            SigningKey.objects.filter(state=State.CURRENT).update(state=State.PREVIOUS, demoted_at=due.activated_at)
+            SigningKey.objects.filter(pk=due.pk).update(state=State.CURRENT)
+            SigningKey.objects.filter(state=State.PREVIOUS, demoted_at__lt=now - longest_token_lifetime()).update(
+                state=State.RETIRED, retired_at=now
+            )
+            _forget_now_and_after_commit()
+    except IntegrityError:  # a concurrent promotion won the "one current" constraint
+        pass
+    return SigningKey.objects.get(state=State.CURRENT)
+
+
+def _forget_now_and_after_commit() -> None:
     # Now for this process, and again after the commit in case another reader
     # cached the old set in between.
     forget_verification_keys()
     transaction.on_commit(forget_verification_keys)
-    audit.record("rotate", promoted, actor=actor, kid=promoted.kid, algorithm=algorithm)
-    return promoted
+
+
+def signs_from_if_rotated_now(algorithm: str | None = None) -> datetime:
+    """When a rotation started now would have its key sign (for the admin's rotate page)."""
+    algorithm, now = algorithm or app_settings.SIGNING_ALGORITHM, timezone.now()
+    upcoming = SigningKey.objects.filter(state=State.NEXT, algorithm=algorithm)
+    pending = upcoming.filter(activated_at__isnull=False).first()
+    if pending is not None:
+        return pending.activated_at
+    spare = upcoming.order_by("created_at").first()
+    return max(now, (spare.created_at if spare else now) + publication_delay())
+
+
+def when_it_signs(key: SigningKey) -> str:
+    """What a rotation did, in words, for the command and the admin."""
+    if key.state == State.CURRENT:
+        return _("%(kid)s (%(algorithm)s) signs new access tokens from now on.") % vars(key)
+    return _("%(kid)s (%(algorithm)s) starts signing at %(time)s, once it has been published for the %(delay)d s "
+             "that resource servers may cache the JWKS; the current key signs until then.") % {
+        **vars(key), "time": key.activated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "delay": publication_delay().total_seconds()}

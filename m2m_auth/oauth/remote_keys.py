@@ -1,52 +1,48 @@
 """Verification keys of a remote issuer, from its RFC 8414 metadata and JWKS.
 
 For resource servers that share nothing with the authorization server. The
-key set is cached in the process; it is refetched when it is older than
-``max_age`` or when a token names an unknown ``kid`` (the issuer rotated),
-but never more than once per ``min_refresh_interval``, so that tokens with
-made-up kids cannot turn into a flood of requests. A failed fetch keeps the
-last good key set.
+key set is kept in the process for as long as the issuer's JWKS answer says
+(``Cache-Control: max-age``, less its ``Age``), never longer than ``max_age``:
+the issuer starts signing with a key only after it has been published for
+that long, so a key set refreshed on time always knows the signing key. The
+revocation feed's follower refreshes it in the background a little before it
+goes stale, so requests do not wait for it.
+
+A token naming an unknown ``kid`` also triggers a refetch, but never more
+than once per ``min_refresh_interval``, so that tokens with made-up kids
+cannot turn into a flood of requests. A failed fetch keeps the last good key
+set.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import logging
+import re
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import jwt
 
+from .remote_http import (  # noqa: F401 (metadata_url and http_fetch are part of this module's surface)
+    Fetch, RemoteError, Response, allowed_url, fetch_metadata, http_fetch, json_object, metadata_url,
+)
+
 logger = logging.getLogger("m2m_auth.remote_keys")
 
-MAX_BYTES = 1024 * 1024
-Fetch = Callable[[str, float], tuple[int, bytes]]
+KeySourceError = RemoteError
+STALE_RETRY_SECONDS = 1.0
+REFRESH_AHEAD = 0.8
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age=(\d+)")
 
 
-class KeySourceError(Exception):
-    pass
-
-
-def http_fetch(url: str, timeout: float) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (schemes checked by callers)
-        return response.status, response.read(MAX_BYTES + 1)
-
-
-def metadata_url(issuer: str) -> str:
-    """RFC 8414 section 3: the well-known segment goes between the host and the issuer's path."""
-    parts = urlsplit(issuer.rstrip("/"))
-    return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-authorization-server{parts.path}"
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def advertised_lifetime(response: Response) -> float | None:
+    """Seconds the answer stays fresh per its Cache-Control and Age headers, if it says."""
+    match = _MAX_AGE.search(str(response.headers.get("Cache-Control", "")))
+    if match is None:
+        return None
+    age = str(response.headers.get("Age", "0"))
+    return max(0.0, int(match.group(1)) - (int(age) if age.isdigit() else 0))
 
 
 class RemoteKeySource:
@@ -58,53 +54,46 @@ class RemoteKeySource:
         self.clock, self.fetch = clock, fetch or http_fetch
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
+        self._lifetime = max_age
         self._attempted_at: float | None = None
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> jwt.PyJWK | None:
         """The verification key for a kid, or None."""
-        if self._stale() or kid not in self._keys:
-            self._refresh()
+        if self._age() > self._lifetime:
+            self._refresh(STALE_RETRY_SECONDS)
+        elif kid not in self._keys:
+            self._refresh(self.min_refresh_interval)
         return self._keys.get(kid)
 
-    def _stale(self) -> bool:
-        return self._fetched_at is None or self.clock() - self._fetched_at > self.max_age
+    def refresh_if_due(self) -> None:
+        """Refetch a little before the key set goes stale (called off the request path)."""
+        if self._age() > self._lifetime * REFRESH_AHEAD:
+            self._refresh(STALE_RETRY_SECONDS)
 
-    def _refresh(self) -> None:
+    def _age(self) -> float:
+        return float("inf") if self._fetched_at is None else self.clock() - self._fetched_at
+
+    def _refresh(self, min_interval: float) -> None:
         with self._lock:
             now = self.clock()
-            if self._attempted_at is not None and now - self._attempted_at < self.min_refresh_interval:
+            if self._attempted_at is not None and now - self._attempted_at < min_interval:
                 return
             self._attempted_at = now
             try:
-                self._keys, self._fetched_at = self._load(), now
-            except (KeySourceError, OSError, ValueError) as error:
+                self._keys, self._lifetime = self._load()
+                self._fetched_at = now
+            except (RemoteError, OSError, ValueError) as error:
                 logger.warning("keeping the last good keys of %s: %s", self.issuer, error)
 
-    def _load(self) -> dict[str, jwt.PyJWK]:
-        metadata = self._json(metadata_url(self.issuer))
-        if metadata.get("issuer") != self.issuer:
-            raise KeySourceError(f"metadata names issuer {metadata.get('issuer')!r}")
-        jwks_uri = metadata.get("jwks_uri")
-        if not isinstance(jwks_uri, str) or not self._allowed(jwks_uri):
-            raise KeySourceError(f"jwks_uri {jwks_uri!r} is not an https URL")
-        return self._usable(self._json(jwks_uri).get("keys"))
-
-    def _allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if parts.scheme == "https":
-            return True
-        issuer = urlsplit(self.issuer)
-        return parts.scheme == "http" and issuer.scheme == "http" and _loopback(issuer.hostname or "")
-
-    def _json(self, url: str) -> dict:
-        status, body = self.fetch(url, self.timeout)
-        if status != 200 or len(body) > MAX_BYTES:
-            raise KeySourceError(f"{url} answered {status} with {len(body)} bytes")
-        document = json.loads(body)
-        if not isinstance(document, dict):
-            raise KeySourceError(f"{url} is not a JSON object")
-        return document
+    def _load(self) -> tuple[dict[str, jwt.PyJWK], float]:
+        jwks_uri = fetch_metadata(self.issuer, self.fetch, self.timeout).get("jwks_uri")
+        if not allowed_url(self.issuer, jwks_uri):
+            raise RemoteError(f"jwks_uri {jwks_uri!r} is not an https URL")
+        response = Response(*self.fetch(jwks_uri, self.timeout))
+        lifetime = advertised_lifetime(response)
+        lifetime = self.max_age if lifetime is None else min(self.max_age, max(STALE_RETRY_SECONDS, lifetime))
+        return self._usable(json_object(response, jwks_uri).get("keys")), lifetime
 
     @staticmethod
     def _usable(raw_keys) -> dict[str, jwt.PyJWK]:

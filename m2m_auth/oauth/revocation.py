@@ -29,13 +29,13 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import shared_cache
+from .. import feed, shared_cache
 from ..app_settings import app_settings
 from ..models import RevokedToken
 from ..outages import outage_errors, warn
@@ -69,6 +69,7 @@ def deny(claims: dict) -> None:
     try:
         with transaction.atomic():
             RevokedToken.objects.create(jti=claims["jti"], client_id=claims["client_id"], expires_at=expires_at)
+            feed.record_jwt(claims["jti"], expires_at + timedelta(seconds=app_settings.JWT_LEEWAY))
     except IntegrityError:
         pass  # already revoked
     # Now, for readers in this transaction, and after the commit for every worker.

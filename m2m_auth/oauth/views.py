@@ -119,6 +119,7 @@ def metadata_view(request):
         "jwks_uri": endpoint_url(request, "jwks"),
         "introspection_endpoint": endpoint_url(request, "introspection"),
         "revocation_endpoint": endpoint_url(request, "revocation"),
+        "revocation_feed_endpoint": endpoint_url(request, "revocation_feed"),
         "grant_types_supported": [CLIENT_CREDENTIALS, TOKEN_EXCHANGE],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": methods,
