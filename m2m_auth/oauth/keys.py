@@ -254,7 +254,7 @@ def signs_from_if_rotated_now(algorithm: str | None = None) -> datetime:
     algorithm, now = algorithm or app_settings.SIGNING_ALGORITHM, timezone.now()
     upcoming = SigningKey.objects.filter(state=State.NEXT, algorithm=algorithm)
     pending = upcoming.filter(activated_at__isnull=False).first()
-    if pending is not None:
+    if pending is not None and pending.activated_at is not None:
         return pending.activated_at
     spare = upcoming.order_by("created_at").first()
     return max(now, (spare.created_at if spare else now) + publication_delay())
@@ -266,5 +266,5 @@ def when_it_signs(key: SigningKey) -> str:
         return _("%(kid)s (%(algorithm)s) signs new access tokens from now on.") % vars(key)
     return _("%(kid)s (%(algorithm)s) starts signing at %(time)s, once it has been published for the %(delay)d s "
              "that resource servers may cache the JWKS; the current key signs until then.") % {
-        **vars(key), "time": key.activated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        **vars(key), "time": (key.activated_at or timezone.now()).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "delay": publication_delay().total_seconds()}

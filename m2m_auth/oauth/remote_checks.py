@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -19,7 +18,7 @@ LOCAL_CLASSES = ("m2m_auth.authentication.ApiKeyAuthentication",
 
 
 def _seconds(value) -> bool:
-    return isinstance(value, Number) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
 @register(Tags.security)

@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
 MAX_BYTES = 1024 * 1024
@@ -29,7 +29,7 @@ class RemoteError(Exception):
 class Response(NamedTuple):
     status: int
     body: bytes
-    headers: Mapping[str, str] = {}
+    headers: Any = {}  # a Mapping, or urllib's case-insensitive Message
 
 
 Fetch = Callable[..., Response]
@@ -113,6 +113,6 @@ def endpoint(issuer: str, name: str, fetch: Fetch | None = None) -> str:
         with _metadata_lock:
             _metadata[issuer] = (time.monotonic(), metadata)
     url = metadata.get(name)
-    if not allowed_url(issuer, url):
+    if not isinstance(url, str) or not allowed_url(issuer, url):
         raise RemoteError(f"{name} {url!r} is not an https URL")
     return url

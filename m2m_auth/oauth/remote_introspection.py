@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from typing import Any, NoReturn
 
 from rest_framework import exceptions
 
@@ -107,10 +108,15 @@ def _ask(issuer: str, token: str, fetch: Fetch | None = None) -> dict:
 class RemoteSecretAuthentication:
     """Verification by the issuer instead of by the local tables; mixed into the local classes."""
 
+    kind: str
+
+    def remote_principal(self, answer: dict, public_id: str) -> Any:
+        raise NotImplementedError
+
     def authenticate_token(self, request, token: str):
         parsed = hashing.parse(token, self.kind)
         if parsed is None:
-            self.reject(request, None, "malformed")
+            self.refuse(request, None, "malformed")
         issuer = (app_settings.REMOTE_ISSUER or "").rstrip("/")
         if not issuer:
             logger.error("remote API key and PAT authentication is listed, but REMOTE_ISSUER is not set")
@@ -119,15 +125,15 @@ class RemoteSecretAuthentication:
         follower.check_fresh()
         if follower.is_revoked(self.kind, parsed.public_id):
             answers.forget(token)
-            self.reject(request, parsed.public_id, "revoked (revocation feed)")
+            self.refuse(request, parsed.public_id, "revoked (revocation feed)")
         answer = introspect(issuer, token)
         if not answer.get("active") or answer.get("credential_id") != parsed.public_id:
-            self.reject(request, parsed.public_id, "inactive at the issuer")
+            self.refuse(request, parsed.public_id, "inactive at the issuer")
         context = AuthContext(self.kind, parsed.public_id, frozenset(str(answer.get("scope", "")).split()),
                               answer.get("client_id"), answer, answer.get("username"))
         return self.remote_principal(answer, parsed.public_id), context
 
-    def reject(self, request, public_id: str | None, reason: str):
+    def refuse(self, request, public_id: str | None, reason: str) -> NoReturn:
         request._m2m_auth_rejected = True
         logger.info("rejected %s %s: %s", self.kind, public_id or "(malformed)", reason)
         raise exceptions.AuthenticationFailed(INVALID)

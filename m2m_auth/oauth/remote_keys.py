@@ -88,7 +88,7 @@ class RemoteKeySource:
 
     def _load(self) -> tuple[dict[str, jwt.PyJWK], float]:
         jwks_uri = fetch_metadata(self.issuer, self.fetch, self.timeout).get("jwks_uri")
-        if not allowed_url(self.issuer, jwks_uri):
+        if not isinstance(jwks_uri, str) or not allowed_url(self.issuer, jwks_uri):
             raise RemoteError(f"jwks_uri {jwks_uri!r} is not an https URL")
         response = Response(*self.fetch(jwks_uri, self.timeout))
         lifetime = advertised_lifetime(response)
