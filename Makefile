@@ -17,8 +17,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: $(VENV)/.installed system-packages
