@@ -127,6 +127,12 @@ LAZY = {
 }
 
 
+
+def secret_authentication(kind: str) -> type[SecretAuthentication]:
+    """The DRF authentication class of a secret kind (``api_key``, ``personal_access_token``)."""
+    return next(cls for cls in (ApiKeyAuthentication, PersonalAccessTokenAuthentication) if cls.kind == kind)
+
+
 def __getattr__(name: str):
     # These live with the OAuth server; imported lazily to avoid a cycle.
     if name in LAZY:

@@ -16,13 +16,19 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from . import hashing, verification
-from .app_settings import app_settings
-from .authentication import ApiKeyAuthentication, PersonalAccessTokenAuthentication
+from .authentication import secret_authentication
+from .models import SECRET_MODELS
 from .cli.output import iso
 
-LABELS = {"api_key": "API key", "personal_access_token": "personal access token", "client_secret": "client secret"}
-KIND_NAMES = {**LABELS, "jwt": "JWT access token", "unknown": "not an m2m-auth credential"}
-AUTHENTICATORS = {"api_key": ApiKeyAuthentication, "personal_access_token": PersonalAccessTokenAuthentication}
+OTHER_KIND_NAMES = {"jwt": "JWT access token", "unknown": "not an m2m-auth credential"}
+
+
+def kind_name(kind: str) -> str:
+    """A kind as people read it: the model's verbose name, or a JWT, or unknown."""
+    names = {model.object_kind: str(model._meta.verbose_name) for model in SECRET_MODELS}
+    return names.get(kind) or OTHER_KIND_NAMES.get(kind, kind)
+
+
 HINTS = {
     "malformed": "The checksum does not match: the value was mistyped or cut short. Copy it again, whole.",
     "unknown id": "No credential has this public id here: it was issued by another site or database, or deleted.",
@@ -47,7 +53,7 @@ def report(token: str) -> dict[str, Any]:
         return jwt_report(token)
     return verdict({"kind": "unknown"}, "not an m2m-auth credential",
                    "API keys, personal access tokens and client secrets start with their prefixes "
-                   f"({', '.join(sorted(app_settings.prefix(k) for k in LABELS))}); access tokens are JWTs (eyJ...).")
+                   f"({', '.join(sorted(hashing.prefixes().values()))}); access tokens are JWTs (eyJ...).")
 
 
 def _secret_report(token: str, kind: str) -> dict[str, Any]:
@@ -63,7 +69,7 @@ def _secret_report(token: str, kind: str) -> dict[str, Any]:
         return verdict(found, checked.reason)
     if kind == "client_secret":
         return verdict(found, None, HINTS["client secret"])
-    return verdict(found, not_configured(AUTHENTICATORS[kind]))
+    return verdict(found, not_configured(secret_authentication(kind)))
 
 
 def _details(kind: str, credential: Any) -> dict[str, Any]:
@@ -71,7 +77,7 @@ def _details(kind: str, credential: Any) -> dict[str, Any]:
                "expires_at": iso(credential.expires_at), "revoke_reason": credential.revoke_reason or None}
     if kind == "client_secret":
         return {**details, "client_id": credential.application.client_id}
-    return {**details, "scopes": sorted(AUTHENTICATORS[kind]().context(credential).scopes)}
+    return {**details, "scopes": sorted(secret_authentication(kind)().context(credential).scopes)}
 
 
 def not_configured(authentication: type) -> str | None:

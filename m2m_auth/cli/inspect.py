@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import OutputWrapper
 
-from ..inspection import KIND_NAMES, report
+from ..inspection import kind_name, report
 from .output import write_json
 from .verbs import verb
 
@@ -30,7 +30,7 @@ def inspect(options: dict, out: OutputWrapper) -> None:
     for name in ORDER:
         if found.get(name) not in (None, []):
             value = found[name]
-            shown = " ".join(value) if isinstance(value, list) else KIND_NAMES.get(value, value) if name == "kind" else value
+            shown = " ".join(value) if isinstance(value, list) else kind_name(value) if name == "kind" else value
             out.write(f"{name.replace('_', ' ') + ':':<16}{shown}")
     for name in ("header", "claims", "expected"):
         if name in found:

@@ -12,14 +12,13 @@ application it was issued to.
 from __future__ import annotations
 
 from .. import hashing, revoking, verification
-from ..authentication import ApiKeyAuthentication, PersonalAccessTokenAuthentication
+from ..authentication import secret_authentication
 from ..models import ApiResource, Application, Permission, Role
 from . import keys, revocation
 from .verify import InvalidToken, verify_access_token
 
 INACTIVE = {"active": False}
 INTROSPECT_SCOPE = "m2m:introspect"
-AUTHENTICATORS = {"api_key": ApiKeyAuthentication, "personal_access_token": PersonalAccessTokenAuthentication}
 JWT_CLAIMS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "act", "preferred_username", "cnf")
 
 
@@ -59,7 +58,7 @@ def _secret_credential(kind: str, token: str, address: str | None) -> dict:
     verdict = verification.verify(kind, token, address, use=False)
     if not verdict.accepted:
         return INACTIVE
-    credential, authenticator = verdict.credential, AUTHENTICATORS[kind]()
+    credential, authenticator = verdict.credential, secret_authentication(kind)()
     context = authenticator.context(credential)
     answer = {
         "active": True,
