@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test dist typecheck clean system-packages
+.PHONY: demo test dist typecheck bench clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
