@@ -14,5 +14,17 @@ class M2MAuthConfig(AppConfig):
         from .oauth import checks as oauth_checks  # noqa: F401
         from .oauth import remote_checks  # noqa: F401
 
+        self.watch_what_workers_remember()
+
         if find_spec("drf_spectacular") is not None:
             from . import openapi  # noqa: F401  (defining the extensions registers them)
+
+    def watch_what_workers_remember(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from . import freshness
+        from .models import (ApiKey, ApiResource, Application, ClientSecret, Permission, PersonalAccessToken,
+                             RevokedToken, Role, RoleAssignment, SigningKey)
+
+        freshness.watch(ApiKey, PersonalAccessToken, ClientSecret, Application, ApiResource, Permission, Role,
+                        RoleAssignment, SigningKey, RevokedToken, get_user_model())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import timedelta
 
 import pytest
@@ -86,3 +87,14 @@ def make_pat(db, make_user):
         return issuing.create_personal_access_token(user, kwargs.pop("name", unique("pat")), scopes=scopes, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def shared_redis(settings):
+    """A real Redis as the cache (REDIS_URL, else the local server's db 7), emptied: what workers share."""
+    location = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/7"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+    caches["default"].clear()
+    forget_process_copies()
+    yield caches["default"]
+    forget_process_copies()

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import override_settings
 
-from m2m_auth import crypto, issuing, last_good
+from m2m_auth import crypto, freshness, issuing, last_good
 from m2m_auth.oauth import keys, revocation
 
 
@@ -43,6 +43,7 @@ def forget_process_copies() -> None:
     last_good._written_at.clear()
     revocation._local["copy"] = None
     keys._local.update(keys=None, read_at=0.0)
+    freshness.forget_all()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..freshness import StampedQuerySet
 from .base import SecretCredential
 from .names import clean_name
 from .rbac import Role
@@ -45,6 +46,8 @@ class Application(models.Model):
     )
     # x5t#S256 -> the certificate's notAfter (ISO 8601), for certificates registered from their PEM.
     tls_certificate_expiry = models.JSONField(_("certificate expiry"), default=dict, blank=True, editable=False)
+
+    objects = StampedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import hashing
+from ..freshness import StampedQuerySet
 
 
 _Credential = TypeVar("_Credential", bound="SecretCredential")
 
 
-class SecretQuerySet(models.QuerySet[_Credential]):
+class SecretQuerySet(StampedQuerySet, models.QuerySet[_Credential]):
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
 

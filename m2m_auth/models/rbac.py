@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..freshness import StampedQuerySet
 from .names import clean_name
 
 # RFC 6749 section 3.3 scope-token: printable ASCII except space, '"' and '\'.
@@ -50,6 +51,8 @@ class ApiResource(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = StampedQuerySet.as_manager()
+
     class Meta:
         ordering = ["identifier"]
         verbose_name = _("API resource")
@@ -64,7 +67,7 @@ class ApiResource(models.Model):
             raise ValidationError({"identifier": problem})
 
 
-class PermissionQuerySet(models.QuerySet):
+class PermissionQuerySet(StampedQuerySet):
     def held_by(self, user) -> PermissionQuerySet:
         """The scopes a user holds now, through their user roles."""
         return self.filter(roles__assignments__user=user, roles__kind="user").distinct()
@@ -107,6 +110,8 @@ class Role(models.Model):
     permissions = models.ManyToManyField(Permission, related_name="roles", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = StampedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("role")
@@ -147,6 +152,8 @@ class RoleAssignment(models.Model):
         Role, models.CASCADE, related_name="assignments", limit_choices_to={"kind": Role.Kind.USER}
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StampedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="m2m_auth_unique_role_assignment")]

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..freshness import StampedQuerySet
+
 
 def _verifiable_since():
     """Tokens that expired after this moment still pass verification's leeway."""
@@ -14,7 +16,7 @@ def _verifiable_since():
     return timezone.now() - timedelta(seconds=app_settings.JWT_LEEWAY)
 
 
-class RevokedTokenQuerySet(models.QuerySet):
+class RevokedTokenQuerySet(StampedQuerySet):
     def unexpired(self):
         """Rows the deny-list still needs: their token could still be accepted."""
         return self.filter(expires_at__gt=_verifiable_since())

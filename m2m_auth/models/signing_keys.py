@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..freshness import StampedQuerySet
+
 
 class SigningKey(models.Model):
     """A JWT signing key; the private part is stored encrypted (see ``oauth/keys.py``).
@@ -32,6 +34,8 @@ class SigningKey(models.Model):
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True, editable=False)
     demoted_at = models.DateTimeField(_("demoted at"), null=True, blank=True, editable=False)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True, editable=False)
+
+    objects = StampedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
