@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from django.core.cache.backends.dummy import DummyCache
@@ -53,16 +53,22 @@ _Value = TypeVar("_Value")
 def current() -> Any:
     """The stamp now: an opaque value, None if the cache is not shared. Raises on a cache outage."""
     cache = shared_cache.cache()
-    if isinstance(cache, (LocMemCache, DummyCache)):
+    if is_process_local(cache):
         return None
-    stamp = _read(cache)
+    stamp = read(cache)
     if stamp is None:
         cache.add(STAMP_KEY, secrets.token_hex(8), None)
-        stamp = _read(cache)
+        stamp = read(cache)
     return stamp
 
 
-def _read(cache) -> Any:
+def is_process_local(cache: Any) -> bool:
+    """A cache each worker has its own of: a change made in one worker would not reach the others."""
+    return isinstance(cache, (LocMemCache, DummyCache))
+
+
+def read(cache: Any) -> Any:
+    """The stamp as stored, or None if there is none yet. Raises on a cache outage."""
     # Django's Redis backend, read without its layer (half the cost): the stamp
     # is compared, never decoded, so its stored bytes serve as well as its value.
     client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
@@ -97,6 +103,15 @@ class Memo(Generic[_Value]):
         built_under, built_at, value = entry
         if built_under != stamp or time.monotonic() - built_at > MAX_AGE:
             return None
+        return value
+
+    def recall(self, key: Any, stamp: Any, load: Callable[[], _Value]) -> _Value:
+        """The remembered value, else ``load()``, remembered under ``stamp`` (None values are not)."""
+        value = self.get(key, stamp)
+        if value is None:
+            value = load()
+            if value is not None:
+                self.put(key, stamp, value)
         return value
 
     def put(self, key: Any, stamp: Any, value: _Value) -> None:

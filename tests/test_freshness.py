@@ -109,3 +109,26 @@ def test_a_change_replaces_the_stamp_again_once_committed(shared_redis, make_api
     assert len(callbacks) == 1
     callbacks[0]()
     assert freshness.current() != during
+
+
+def test_recall_loads_once_under_one_stamp_and_again_under_the_next(shared_redis):
+    memo = freshness.memo()
+    loads = []
+
+    def load():
+        loads.append(1)
+        return len(loads)
+
+    stamp = freshness.current()
+    assert memo.recall("k", stamp, load) == 1
+    assert memo.recall("k", stamp, load) == 1
+    freshness.changed()
+    assert memo.recall("k", freshness.current(), load) == 2
+
+
+def test_recall_remembers_nothing_without_a_shared_cache():
+    memo = freshness.memo()
+    loads = []
+    assert memo.recall("k", None, lambda: loads.append(1) or "v") == "v"
+    assert memo.recall("k", None, lambda: loads.append(1) or "v") == "v"
+    assert len(loads) == 2
