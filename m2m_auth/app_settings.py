@@ -1,7 +1,10 @@
 """The ``M2M_AUTH`` settings dict, read on every access.
 
 Nothing is copied at import time, so ``override_settings(M2M_AUTH=...)`` works
-everywhere. Misconfiguration is reported by the system checks in ``checks.py``.
+everywhere. The merged values and the peppers are remembered for the dict
+they came from (the request path reads them on every request) and forgotten
+when Django reports a settings change. Misconfiguration is reported by the
+system checks in ``checks.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 from . import crypto
 
@@ -106,10 +110,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 class AppSettings:
+    def __init__(self) -> None:
+        self._source: object = None
+        self._values: dict[str, Any] = {}
+        self._peppers: dict[str, bytes] | None = None
+
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(name)
-        return user_settings().get(name, DEFAULTS[name])
+        return self.values()[name]
+
+    def values(self) -> dict[str, Any]:
+        """Every setting, the defaults filled in."""
+        source = user_settings()
+        if source is not self._source:
+            self._values = {**DEFAULTS, **{k: v for k, v in source.items() if k in DEFAULTS}}
+            self._peppers = None
+            self._source = source
+        return self._values
+
+    def forget(self, **kwargs: Any) -> None:
+        self._source, self._peppers = None, None
 
     def prefix(self, kind: str) -> str:
         """The typed prefix of a secret kind, e.g. ``m2m_ak_`` (see ``hashing.prefix``)."""
@@ -124,6 +145,12 @@ class AppSettings:
 
     def peppers(self) -> dict[str, bytes]:
         """Every pepper that may verify a stored hash, by pepper id."""
+        self.values()  # forgets the peppers if M2M_AUTH was replaced
+        if self._peppers is None:
+            self._peppers = self._all_peppers()
+        return self._peppers
+
+    def _all_peppers(self) -> dict[str, bytes]:
         keys = [self.current_pepper(), *map(_as_bytes, self.PREVIOUS_PEPPERS)]
         if self.PEPPER:
             keys.append(_derived_pepper(settings.SECRET_KEY))
@@ -147,3 +174,11 @@ def _derived_pepper(secret_key: str) -> bytes:
 
 
 app_settings = AppSettings()
+
+
+def _forget_on_change(setting: str, **kwargs: Any) -> None:
+    if setting in ("M2M_AUTH", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        app_settings.forget()
+
+
+setting_changed.connect(_forget_on_change, dispatch_uid="m2m_auth.app_settings")

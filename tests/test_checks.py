@@ -176,3 +176,16 @@ def test_deploy_check_wants_an_issuer(settings):
     assert ids(check_issuer_for_deploy()) == ["m2m_auth.W021"]
     settings.M2M_AUTH = {**settings.M2M_AUTH, "ISSUER": "https://auth.example.com"}
     assert ids(check_issuer_for_deploy()) == []
+
+
+def test_settings_are_read_again_when_they_change(settings):
+    from m2m_auth.app_settings import app_settings
+
+    settings.M2M_AUTH = {"PEPPER": "a" * 40}
+    first = app_settings.peppers()
+    assert app_settings.LAST_USED_INTERVAL == 60
+    settings.M2M_AUTH = {"PEPPER": "b" * 40, "LAST_USED_INTERVAL": 5}
+    assert app_settings.LAST_USED_INTERVAL == 5
+    assert set(app_settings.peppers()) != set(first)
+    settings.SECRET_KEY = "another secret key of enough length to be accepted by django"
+    assert app_settings.peppers() != first
