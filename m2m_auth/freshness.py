@@ -71,11 +71,20 @@ def read(cache: Any) -> Any:
     """The stamp as stored, or None if there is none yet. Raises on a cache outage."""
     # Django's Redis backend, read without its layer (half the cost): the stamp
     # is compared, never decoded, so its stored bytes serve as well as its value.
+    reader = cache.__dict__.get("_m2m_auth_stamp_reader")
+    if reader is None:
+        reader = cache._m2m_auth_stamp_reader = _stamp_reader(cache)
+    return reader()
+
+
+def _stamp_reader(cache: Any) -> Callable[[], Any]:
+    """A function reading the stamp, built once per cache object (one per thread in Django)."""
     client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
     if client_of is None:
-        return cache.get(STAMP_KEY)
+        return lambda: cache.get(STAMP_KEY)
     key = cache.make_and_validate_key(STAMP_KEY)
-    return client_of(key).get(key)
+    client = client_of(key)  # redis-py's client holds its connection pool: one serves every later read
+    return lambda: client.get(key)
 
 
 def changed() -> None:
