@@ -67,8 +67,10 @@ class Site:
                     "M2M_AUTH_LOG_LEVEL": "WARNING", **env}
 
     def manage(self, *args: str) -> str:
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-                              capture_output=True, text=True).stdout
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"manage.py {args[0]} exited {done.returncode}:\n{done.stderr[-3000:]}"
+        return done.stdout
 
     def migrate_from(self, template: Path | None) -> None:
         if template is None:
