@@ -1,45 +1,60 @@
 """Coalesced last-used updates: at most one write per credential per interval.
 
-The row's own ``last_used_at`` arrives with the lookup, so a fresh one costs
-nothing; a stale one is updated with a conditional UPDATE, so that concurrent
-workers racing on the same credential still write it only once.
+The row's own ``last_used_at`` and ``recent_usage`` arrive with the lookup, so
+a fresh use costs nothing. A stale one is a single UPDATE of the row (time,
+address and the day's usage count together), conditional on ``last_used_at``
+still being the value that was read: of workers racing on one credential, one
+writes and the others write nothing, so the day's count goes up once.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
+from . import recent_usage
 from .app_settings import app_settings
-from .models import CredentialUsage
 from .models.base import SecretCredential
+
+READ_FIELDS = ("last_used_at", "recent_usage")
 
 
 def touch(credential: SecretCredential, address: str | None) -> bool:
     """Record a use, and the client's address, if the last record is older than the interval."""
     now = timezone.now()
-    interval = timedelta(seconds=app_settings.LAST_USED_INTERVAL)
-    if credential.last_used_at is not None and now - credential.last_used_at < interval:
+    if not all(name in credential.__dict__ for name in READ_FIELDS) and not _reread(credential):
+        return False  # a narrower lookup left them out, and the row is gone
+    if _fresh(credential, now):
         return False
-    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - interval)
-    updated = type(credential).objects.filter(stale, pk=credential.pk).update(
-        last_used_at=now, last_used_from=address
+    if _claim(credential, now, address):
+        return True
+    # Another worker wrote first, or our copy was stale: the row's values decide, once.
+    return _reread(credential) and not _fresh(credential, now) and _claim(credential, now, address)
+
+
+def _fresh(credential: SecretCredential, now: datetime) -> bool:
+    interval = timedelta(seconds=app_settings.LAST_USED_INTERVAL)
+    return credential.last_used_at is not None and now - credential.last_used_at < interval
+
+
+def _claim(credential: SecretCredential, now: datetime, address: str | None) -> bool:
+    """The one write: only if the row's last_used_at is still the value this copy holds."""
+    read = credential.last_used_at
+    unchanged = {"last_used_at__isnull": True} if read is None else {"last_used_at": read}
+    usage = recent_usage.counted(credential.recent_usage, now.date())
+    written = type(credential).objects.filter(pk=credential.pk, **unchanged).update(
+        last_used_at=now, last_used_from=address, recent_usage=usage
     )
-    if updated:
-        count_use(credential.object_kind, credential.public_id, now.date())
-    return bool(updated)
+    if written:
+        credential.last_used_at, credential.last_used_from, credential.recent_usage = now, address, usage
+    return bool(written)
 
 
-def count_use(kind: str, public_id: str, day) -> None:
-    """One more active interval today, for the usage charts."""
-    row = CredentialUsage.objects.filter(kind=kind, public_id=public_id, day=day)
-    if row.update(intervals=F("intervals") + 1):
-        return
-    try:
-        with transaction.atomic():
-            CredentialUsage.objects.create(kind=kind, public_id=public_id, day=day, intervals=1)
-    except IntegrityError:  # another worker created today's row first
-        row.update(intervals=F("intervals") + 1)
+def _reread(credential: SecretCredential) -> bool:
+    """The row's last_used_at and recent_usage onto the object; False if the row is gone."""
+    row = type(credential).objects.filter(pk=credential.pk).values_list(*READ_FIELDS).first()
+    if row is None:
+        return False
+    credential.last_used_at, credential.recent_usage = row
+    return True

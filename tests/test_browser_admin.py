@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from m2m_auth import issuing, rbac
-from m2m_auth.models import Application, CredentialUsage
+from m2m_auth.models import ApiKey, Application
 from m2m_auth.oauth import clients, mtls
 
 from .browser import WIDTH, browser, by, click_and_wait, copy_secret, log_in, marks, page_width, shot  # noqa: F401
@@ -62,9 +62,9 @@ def test_operator_registers_an_application_with_a_certificate_and_rotates_its_se
 
 def seed_usage(key) -> None:
     today = timezone.now().date()
-    CredentialUsage.objects.bulk_create(
-        CredentialUsage(kind="api_key", public_id=key.public_id, day=today - timedelta(days=n), intervals=count)
-        for n, count in enumerate([12, 30, 25, 0, 0, 41, 38, 22, 17, 0, 9, 28, 33, 5]))
+    counts = enumerate([12, 30, 25, 0, 0, 41, 38, 22, 17, 0, 9, 28, 33, 5])
+    text = " ".join(f"{(today - timedelta(days=n)).isoformat()}:{count}" for n, count in counts if count)
+    ApiKey.objects.filter(pk=key.pk).update(recent_usage=text)
 
 
 CHANGELISTS = ["apikey", "personalaccesstoken", "clientsecret", "application", "role", "permission", "auditevent",

@@ -90,7 +90,7 @@ class SecretCredentialAdmin(ObjectButtonsMixin, AuditedAdmin):
     def usage(self, obj):
         from .usage import usage_chart
 
-        return usage_chart(obj.object_kind, obj.public_id)
+        return usage_chart(obj.recent_usage)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and not (obj is not None and obj.is_revoked)

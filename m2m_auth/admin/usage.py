@@ -1,4 +1,7 @@
-"""A credential's use over the last 30 days, drawn as an inline SVG bar chart with axes."""
+"""A credential's use over the last 30 days, drawn as an inline SVG bar chart with axes.
+
+The counts come from the credential's own ``recent_usage`` text (see ``recent_usage.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,23 +11,23 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from .. import recent_usage
 from ..app_settings import app_settings
-from ..models import CredentialUsage
 
 LEFT, TOP, PLOT_HEIGHT, STEP, BAR = 40, 8, 80, 16, 12
 LABELLED_DAYS = (0, 7, 14, 21, 29)
 
 
-def usage_by_day(kind: str, public_id: str, days: int) -> list[tuple]:
-    today = timezone.now().date()
-    start = today - timedelta(days=days - 1)
-    counts = dict(CredentialUsage.objects.filter(kind=kind, public_id=public_id, day__gte=start)
-                  .values_list("day", "intervals"))
-    return [(start + timedelta(days=n), counts.get(start + timedelta(days=n), 0)) for n in range(days)]
+def usage_by_day(text: str, days: int) -> list[tuple]:
+    """(day, count) for each of the last ``days`` days, today last."""
+    start = timezone.now().date() - timedelta(days=days - 1)
+    counts = recent_usage.by_day(text, start, days)
+    return [(start + timedelta(days=n), count) for n, count in enumerate(counts)]
 
 
-def usage_chart(kind: str, public_id: str, days: int = 30) -> SafeString:
-    series = usage_by_day(kind, public_id, days)
+def usage_chart(text: str, days: int = 30) -> SafeString:
+    """The chart of a credential's ``recent_usage`` text."""
+    series = usage_by_day(text, days)
     peak = max(count for _, count in series) or 1
     bottom = TOP + PLOT_HEIGHT
     bars = [{"x": LEFT + n * STEP + (STEP - BAR) // 2, "y": bottom - _height(count, peak),

@@ -131,25 +131,12 @@ class Migration(migrations.Migration):
                 ('revoke_reason', models.CharField(blank=True, editable=False, max_length=200, verbose_name='revoke reason')),
                 ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used at')),
                 ('last_used_from', models.GenericIPAddressField(blank=True, editable=False, null=True, verbose_name='last used from')),
+                ('recent_usage', models.TextField(blank=True, default='', editable=False, verbose_name='recent usage')),
                 ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='secrets', to='m2m_auth.application')),
             ],
             options={
                 'verbose_name': 'client secret',
                 'ordering': ['-created_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='CredentialUsage',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('public_id', models.CharField(max_length=12)),
-                ('day', models.DateField()),
-                ('intervals', models.PositiveIntegerField(default=0)),
-            ],
-            options={
-                'verbose_name': 'credential usage',
-                'constraints': [models.UniqueConstraint(fields=('kind', 'public_id', 'day'), name='m2m_auth_one_usage_row_per_day')],
             },
         ),
         migrations.CreateModel(
@@ -234,6 +221,7 @@ class Migration(migrations.Migration):
                 ('revoke_reason', models.CharField(blank=True, editable=False, max_length=200, verbose_name='revoke reason')),
                 ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used at')),
                 ('last_used_from', models.GenericIPAddressField(blank=True, editable=False, null=True, verbose_name='last used from')),
+                ('recent_usage', models.TextField(blank=True, default='', editable=False, verbose_name='recent usage')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('scopes', models.ManyToManyField(blank=True, related_name='personal_access_tokens', to='m2m_auth.permission')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='m2m_tokens', to=settings.AUTH_USER_MODEL)),
@@ -258,6 +246,7 @@ class Migration(migrations.Migration):
                 ('revoke_reason', models.CharField(blank=True, editable=False, max_length=200, verbose_name='revoke reason')),
                 ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used at')),
                 ('last_used_from', models.GenericIPAddressField(blank=True, editable=False, null=True, verbose_name='last used from')),
+                ('recent_usage', models.TextField(blank=True, default='', editable=False, verbose_name='recent usage')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('rolled_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='rolled at')),
                 ('rolled_from', models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rolled_to', to='m2m_auth.apikey', verbose_name='rolled from')),

@@ -7,7 +7,6 @@ from .revocation_events import RevocationEvent
 from .revocations import RevokedToken
 from .signing_keys import SigningKey
 from .tokens import PersonalAccessToken
-from .usage import CredentialUsage
 
 # Every model that stores a secret, each knowing its kind and prefix.
 SECRET_MODELS = (ApiKey, PersonalAccessToken, ClientSecret)
@@ -28,7 +27,6 @@ __all__ = [
     "Application",
     "AuditEvent",
     "ClientSecret",
-    "CredentialUsage",
     "ExpiryNotice",
     "Permission",
     "PersonalAccessToken",

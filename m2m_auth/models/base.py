@@ -41,7 +41,7 @@ class SecretQuerySet(StampedQuerySet, models.QuerySet[_Credential]):
 class SecretCredential(models.Model):
     """Only the tagged keyed hash of the secret is stored, never the secret.
 
-    ``object_kind`` names the kind in audit rows, usage rows and principals;
+    ``object_kind`` names the kind in audit rows and principals;
     ``prefix_code`` is the typed part of the secret's prefix (``m2m_ak_``).
     """
 
@@ -58,6 +58,8 @@ class SecretCredential(models.Model):
     revoke_reason = models.CharField(_("revoke reason"), max_length=200, blank=True, editable=False)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     last_used_from = models.GenericIPAddressField(_("last used from"), null=True, blank=True, editable=False)
+    # Uses per day, written with last_used_at in the same UPDATE (see recent_usage.py).
+    recent_usage = models.TextField(_("recent usage"), blank=True, default="", editable=False)
 
     objects = SecretQuerySet.as_manager()
 
