@@ -28,7 +28,10 @@ def touch(credential: SecretCredential, address: str | None) -> bool:
     updated = type(credential).objects.filter(stale, pk=credential.pk).update(
         last_used_at=now, last_used_from=address
     )
+    # Written by us or, when nothing matched, by a racing worker within the interval: fresh either way.
+    credential.last_used_at = now
     if updated:
+        credential.last_used_from = address
         count_use(credential.object_kind, credential.public_id, now.date())
     return bool(updated)
 
