@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from . import audit, challenges, lookup, verification
+from . import audit, challenges, verification
 from .app_settings import app_settings
 from .outages import translated
 from .principals import AuthContext, MachinePrincipal
@@ -103,8 +103,8 @@ class ApiKeyAuthentication(SecretAuthentication):
         return MachinePrincipal(self.kind, credential.public_id, credential.name, credential.owner_client_id)
 
     def context(self, credential) -> AuthContext:
-        scopes = lookup.split_scopes(credential.direct_scopes, credential.role_scopes)
-        return AuthContext(self.kind, credential.public_id, scopes, credential.owner_client_id, credential)
+        return AuthContext(self.kind, credential.public_id, credential.granted_scopes, credential.owner_client_id,
+                           credential)
 
 
 class PersonalAccessTokenAuthentication(SecretAuthentication):
@@ -116,8 +116,8 @@ class PersonalAccessTokenAuthentication(SecretAuthentication):
         return credential.user
 
     def context(self, credential) -> AuthContext:
-        scopes = lookup.split_scopes(credential.effective_scopes)
-        return AuthContext(self.kind, credential.public_id, scopes, None, credential, credential.user.get_username())
+        return AuthContext(self.kind, credential.public_id, credential.granted_scopes, None, credential,
+                           credential.user.get_username())
 
 
 LAZY = {

@@ -3,7 +3,8 @@
 Scopes come back as space-joined strings from correlated subqueries, so a key
 or token and everything needed to authorize it arrive in a single row. The
 query is compiled once (see ``prepared.py``); rows become model instances
-through ``Model.from_db``, as the ORM itself does.
+through ``Model.from_db``, as the ORM itself does, with ``granted_scopes`` (a
+frozenset) and, for an API key, its owner's ``owner_active`` and ``owner_client_id``.
 """
 
 from __future__ import annotations
@@ -82,8 +83,8 @@ def find_api_key(public_id: str) -> ApiKey | None:
         return None
     fields = attnames(ApiKey)
     key = ApiKey.from_db(using, fields, row[: len(fields)])
-    # the query's annotations, which the ORM would set the same way on a queryset's objects
-    key.direct_scopes, key.role_scopes, key.owner_active, key.owner_client_id = row[len(fields) :]  # type: ignore[attr-defined]
+    direct_scopes, role_scopes, key.owner_active, key.owner_client_id = row[len(fields) :]  # type: ignore[attr-defined]
+    key.granted_scopes = split_scopes(direct_scopes, role_scopes)  # type: ignore[attr-defined]
     return key
 
 
@@ -97,9 +98,10 @@ def find_personal_access_token(public_id: str) -> PersonalAccessToken | None:
     split = len(token_fields)
     token = PersonalAccessToken.from_db(using, token_fields, row[:split])
     token.user = User.from_db(using, user_fields, row[split : split + len(user_fields)])
-    token.effective_scopes = row[-1]  # type: ignore[attr-defined]
+    token.granted_scopes = split_scopes(row[-1])  # type: ignore[attr-defined]
     return token
 
 
 def split_scopes(*joined: str | None) -> frozenset[str]:
+    """Split once per lookup: a remembered credential's scopes are a frozenset, never split again."""
     return frozenset(scope for text in joined if text for scope in text.split(" "))

@@ -5,10 +5,16 @@
 The DRF authentication classes, OAuth client authentication, introspection,
 revocation and token exchange all call it. In order: the input (a string of
 bounded length in the token alphabet, with its checksum; a client id of the
-client id's shape), one narrow query by public id, the constant-time hash
+client id's shape), the credential by public id, the constant-time hash
 check, then the reasons a genuine credential may not be used now. Nothing is
 written except the coalesced last-used touch, and only when the credential
 is used: introspecting or revoking it is not use.
+
+API keys and PATs are remembered per worker (``freshness.Memo``) under the
+stamp read before their one narrow query: a hit costs the stamp's cache read
+and no query. What can change with time alone (revocation, expiry, disabled
+owner) is judged on every request, hits included, and every committed change
+replaces the stamp, so a remembered credential is never used past a change.
 
 Every refusal is logged at INFO on ``m2m_auth.verification`` with the
 credential's public id, never the secret; callers answer every refusal alike.
@@ -21,7 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import hashing, inputs, last_used, lookup
+from django.db.models import Model
+
+from . import freshness, hashing, inputs, last_used, lookup
 from .models import ClientSecret
 
 logger = logging.getLogger("m2m_auth.verification")
@@ -47,9 +55,10 @@ def verify(kind: str, presented: object, address: str | None, *, client_id: obje
     parsed = hashing.parse(presented, kind) if isinstance(presented, str) else None
     if parsed is None or (client_id is not None and inputs.client_id(client_id) is None):
         return refused(Verdict(kind, reason="malformed"), address)
-    credential = FINDERS[kind](parsed.public_id)
-    if credential is None:
+    remembered = find(kind, parsed.public_id)
+    if remembered is None:
         return refused(Verdict(kind, parsed.public_id, reason="unknown id"), address)
+    credential = for_this_request(remembered)
     if not hashing.matches(parsed.token, credential.secret_hash):
         return refused(Verdict(kind, parsed.public_id, reason="wrong secret"), address)
     reason = refusal(kind, credential, client_id)
@@ -57,6 +66,9 @@ def verify(kind: str, presented: object, address: str | None, *, client_id: obje
         return refused(Verdict(kind, parsed.public_id, reason=reason), address)
     if use:
         last_used.touch(credential, address)
+        # so that this worker's next request knows the row is fresh, and writes nothing
+        for name in last_used.READ_FIELDS + ("last_used_from",):
+            setattr(remembered, name, getattr(credential, name))
     return Verdict(kind, parsed.public_id, credential)
 
 
@@ -83,6 +95,34 @@ def refused(verdict: Verdict, address: str | None) -> Verdict:
 def log_refusal(kind: str, ident: str | None, address: str | None, reason: str) -> None:
     """The one log line of a refused credential of any kind; ``ident`` must already be safe to log."""
     logger.info("refused %s %s from %s: %s", kind, ident or "(malformed)", address or "-", reason)
+
+
+_remembered: freshness.Memo = freshness.memo()
+REMEMBERED = frozenset({"api_key", "personal_access_token"})
+
+
+def find(kind: str, public_id: str) -> Any:
+    """The credential with its scopes: remembered under the stamp read first, else the one query."""
+    if kind not in REMEMBERED:
+        return FINDERS[kind](public_id)
+    stamp = freshness.stamp_or_forget()  # None: a process-local cache or an outage; nothing remembered
+    return _remembered.recall((kind, public_id), stamp, lambda: FINDERS[kind](public_id))
+
+
+def for_this_request(remembered: Any) -> Any:
+    """A shallow copy (its user too): what a request sets on it never reaches the memo."""
+    credential = shallow_copy(remembered)
+    user = remembered._state.fields_cache.get("user")
+    if user is not None:
+        credential.user = shallow_copy(user)
+    return credential
+
+
+def shallow_copy(instance: Model) -> Any:
+    """``copy.copy`` of a model instance at a quarter of its cost: the state Django itself pickles."""
+    clone = instance.__class__.__new__(instance.__class__)
+    clone.__dict__ = instance.__getstate__()
+    return clone
 
 
 def _client_secret(public_id: str) -> ClientSecret | None:

@@ -215,7 +215,9 @@ def test_a_jwt_shaped_bearer_token_is_claimed_and_rejected(api_client):
     assert_rejected(get(api_client, HTTP_AUTHORIZATION="Bearer eyJhbGciOi.something.else"))
 
 
-def test_one_query_per_request_once_last_used_is_fresh(api_client, make_api_key, make_pat):
+def test_one_query_per_request_once_last_used_is_fresh(api_client, make_api_key, make_pat, settings):
+    # a process-local cache: nothing is remembered (tests/test_remembered.py has the shared cache's zero)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _, key = make_api_key()
     _, token = make_pat()
     for headers in ({"HTTP_X_API_KEY": key}, bearer(token)):
