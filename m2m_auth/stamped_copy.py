@@ -28,6 +28,11 @@ class Copy(NamedTuple):
     def fresh(self) -> bool:
         return time.time() - self.built_at < freshness.MAX_AGE
 
+    @classmethod
+    def stored(cls, entry: Any) -> Copy | None:
+        # Stored as a plain tuple: any version of this code can read the entry, and ignore what it does not know.
+        return cls(*entry) if isinstance(entry, tuple) and len(entry) == len(cls._fields) else None
+
 
 class StampedCopy:
     """One shared value, ``get(stamp)``: ``build`` returns it (never None) or raises; each worker
@@ -41,8 +46,8 @@ class StampedCopy:
         value = self.memo.get(self.cache_key, stamp)
         if value is not None:
             return value
-        stored = shared_cache.get(self.cache_key)
-        theirs = stored if isinstance(stored, Copy) and stored.stamp == stamp else None
+        stored = Copy.stored(shared_cache.get(self.cache_key))
+        theirs = stored if stored is not None and stored.stamp == stamp else None
         if theirs is None or not theirs.fresh():
             return self._built(stamp, theirs)
         return self._remembered(stamp, theirs.value)
@@ -55,7 +60,7 @@ class StampedCopy:
                 raise
             warn(f"database unavailable, answering from the last {self.cache_key} copy", error)
             return self.shape(stale.value)
-        shared_cache.set(self.cache_key, Copy(stamp, value, time.time()), None)
+        shared_cache.set(self.cache_key, (stamp, value, time.time()), None)
         return self._remembered(stamp, value)
 
     def _remembered(self, stamp: Any, value: Any) -> Any:

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from m2m_auth import freshness, stamped_copy
+from m2m_auth import freshness
 from m2m_auth.models import RevokedToken
 from m2m_auth.oauth import revocation
 
@@ -55,7 +55,7 @@ def test_a_list_built_before_a_revocation_is_never_taken_for_current(client, ser
     newer = request_token(client, app, secret).json()["access_token"]
     client.post("/oauth/revoke", {"token": newer}, **basic(app.client_id, secret))
     # a worker that read the stamp and the rows before that revocation stores its list late
-    cache.set(revocation.LIST_KEY, stamped_copy.Copy(stale_stamp, frozenset(), time.time()), None)
+    cache.set(revocation.LIST_KEY, (stale_stamp, frozenset(), time.time()), None)
     forget_process_copies()
     assert client.get("/api/whoami/", **bearer(newer)).status_code == 401
 

@@ -32,7 +32,7 @@ from ..app_settings import app_settings
 from ..models import RevokedToken
 from ..stamped_copy import StampedCopy
 
-LIST_KEY = "m2m_auth:deny-list"
+LIST_KEY = "m2m_auth:deny-list:stamped"
 
 
 def deny(claims: dict) -> None:
