@@ -85,8 +85,10 @@ def test_a_jwt_works_while_the_database_is_down(client, jwt, shared_redis):
         assert client.get("/api/whoami/", **bearer(jwt)).status_code == 200
 
 
-def test_with_a_process_local_cache_a_jwt_is_a_503_while_the_database_is_down(client, jwt):
+def test_with_a_process_local_cache_a_jwt_is_a_503_while_the_database_is_down(client, jwt, settings):
     # Nothing is remembered with a cache no other worker shares: the deny-list is the database's.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["default"].clear()  # what an earlier test left in this process's memory cache
     assert client.get("/api/whoami/", **bearer(jwt)).status_code == 200
     with database_down():
         assert_unavailable(client.get("/api/whoami/", **bearer(jwt)))

@@ -5,6 +5,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +17,7 @@ from m2m_auth.oauth.remote_keys import remote_key_source
 
 from . import certs
 from .oauth_helpers import basic, bearer, request_token, unverified
-from .outage_helpers import cache_down, database_down, service  # noqa: F401  (fixture)
+from .outage_helpers import cache_down, database_down, forget_process_copies, service  # noqa: F401  (fixture)
 from .test_mtls import PROXY, ca, mtls_settings, token_by_certificate, via_proxy  # noqa: F401  (fixtures)
 from .test_remote_feed import one_round, remote, whoami  # noqa: F401  (fixture)
 
@@ -97,7 +98,11 @@ def test_a_bound_token_needs_its_certificate_on_every_request(client, shared_red
     assert client.get("/api/whoami/", **bearer(token)).status_code == 401
 
 
-def test_a_process_local_cache_remembers_nothing(client, token):
+def test_a_process_local_cache_remembers_nothing(client, settings, token):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["default"].clear()  # what an earlier test left in this process's memory cache
+    forget_process_copies()
+    assert whoami(client, token).status_code == 200
     revoked_elsewhere(token)  # another worker: no shared cache to tell this one
     assert whoami(client, token).status_code == 401
     assert verify._remembered._entries == {}
