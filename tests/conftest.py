@@ -91,8 +91,9 @@ def make_pat(db, make_user):
 
 @pytest.fixture
 def shared_redis(settings):
-    """A real Redis as the cache (REDIS_URL, else the local server's db 7), emptied: what workers share."""
-    location = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/7"
+    """A real Redis as the cache (SHARED_REDIS_URL, else REDIS_URL, else the local server's db 7), emptied:
+    what workers share. SHARED_REDIS_URL lets a run keep locmem as its default cache on a Redis db of its own."""
+    location = os.environ.get("SHARED_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/7"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
     caches["default"].clear()
     forget_process_copies()

@@ -10,7 +10,7 @@ from django.db import OperationalError, connection
 from django.test import override_settings
 
 from m2m_auth import crypto, freshness, issuing, last_good
-from m2m_auth.oauth import keys, revocation
+from m2m_auth.oauth import keys
 
 
 def closed_port() -> int:
@@ -41,7 +41,6 @@ def forget_process_copies() -> None:
     """What a freshly started worker knows: nothing."""
     last_good._process.clear()
     last_good._written_at.clear()
-    revocation._local["copy"] = None
     keys._local.update(keys=None, read_at=0.0)
     freshness.forget_all()
 

@@ -49,7 +49,7 @@ def assert_rejected(response):
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
-def test_a_valid_token_needs_no_query(client):
+def test_a_valid_token_needs_no_query(client, shared_redis):
     token = signed()
     client.get("/api/whoami/", **bearer(token))
     with CaptureQueriesContext(connection) as queries:

@@ -77,12 +77,21 @@ def test_the_self_service_page_is_an_html_503(client, make_user):
     assert response["Content-Type"].startswith("text/html") and b"Temporarily unavailable" in response.content
 
 
-def test_a_jwt_works_while_the_database_is_down(client, jwt):
+def test_a_jwt_works_while_the_database_is_down(client, jwt, shared_redis):
     assert client.get("/api/whoami/", **bearer(jwt)).status_code == 200
     with database_down():
         assert client.get("/api/whoami/", **bearer(jwt)).status_code == 200
         forget_process_copies()  # another worker: keys and deny-list from the cache
         assert client.get("/api/whoami/", **bearer(jwt)).status_code == 200
+
+
+def test_with_a_process_local_cache_a_jwt_is_a_503_while_the_database_is_down(client, jwt, settings):
+    # Nothing is remembered with a cache no other worker shares: the deny-list is the database's.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["default"].clear()  # what an earlier test left in this process's memory cache
+    assert client.get("/api/whoami/", **bearer(jwt)).status_code == 200
+    with database_down():
+        assert_unavailable(client.get("/api/whoami/", **bearer(jwt)))
 
 
 def test_an_outage_inside_a_protected_view_is_a_503(client, jwt):

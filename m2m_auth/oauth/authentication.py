@@ -1,7 +1,11 @@
 """DRF authentication for RFC 9068 JWT access tokens: no database query.
 
 Local mode verifies with this server's signing keys and checks the jti
-deny-list (``revocation``: the database's list, copied in the cache). Remote
+deny-list (``revocation``: the database's list, copied in the cache and in
+each worker), at the cost of one cache read: the freshness stamp, under which
+a worker remembers the verified claims of a token (``verify_remembered``), the
+keys and the deny-list. Expiry, the deny-list and the certificate binding are
+checked on every request. Remote
 mode (``M2M_AUTH["REMOTE_ISSUER"]``) verifies tokens of another issuer from
 its metadata and JWKS alone, and refuses the ones its revocation feed
 announced (``remote_feed.py``).
@@ -13,14 +17,14 @@ import hmac
 
 from rest_framework import exceptions
 
-from .. import audit, inputs, verification
+from .. import audit, freshness, inputs, verification
 from ..app_settings import app_settings
 from ..authentication import INVALID, SecretAuthentication, bearer_token
 from ..outages import translated
 from ..principals import AuthContext, MachinePrincipal, TokenUser
 from . import keys, mtls, revocation
 from .tokens import issuer
-from .verify import InvalidToken, looks_like_jwt, scopes_of, verify_access_token
+from .verify import InvalidToken, looks_like_jwt, scopes_of, verify_remembered
 
 
 class JWTAuthentication(SecretAuthentication):
@@ -47,29 +51,30 @@ class JWTAuthentication(SecretAuthentication):
     def verify(self, request, token: str) -> dict:
         if not looks_like_jwt(token):
             raise InvalidToken("not a compact JWS")
-        remote = app_settings.REMOTE_ISSUER
+        settings = app_settings.values()
+        remote = settings["REMOTE_ISSUER"]
         if remote:
-            return self.verify_remote(token, remote.rstrip("/"))
-        check = revocation.is_revoked if app_settings.JWT_REVOCATION_CHECK else None
-        return verify_access_token(
-            token,
-            issuer=issuer(request),
-            audiences=app_settings.JWT_AUDIENCE,
-            key_for=keys.verification_key,
-            is_revoked=check,
-        )
+            return self.verify_remote(token, remote.rstrip("/"), settings["JWT_AUDIENCE"])
+        stamp = freshness.stamp_or_forget()  # the one cache read of the request
+        claims = verify_remembered(token, stamp, issuer=issuer(request), audiences=settings["JWT_AUDIENCE"],
+                                   key_for=lambda kid: keys.verification_key(kid, stamp))
+        if settings["JWT_REVOCATION_CHECK"] and revocation.is_revoked(claims["jti"], stamp):
+            raise InvalidToken("revoked")
+        return claims
 
-    def verify_remote(self, token: str, remote: str) -> dict:
-        """Offline, with the issuer's published keys and the revocations its feed announced."""
+    def verify_remote(self, token: str, remote: str, audiences: list[str]) -> dict:
+        """Offline, with the issuer's published keys and the revocations its feed announced: no cache call."""
         from .remote_feed import follower_for
         from .remote_keys import remote_key_source
 
         follower = follower_for(remote)
         follower.check_fresh()
-        return verify_access_token(
-            token, issuer=remote, audiences=app_settings.JWT_AUDIENCE, key_for=remote_key_source(remote).key,
-            is_revoked=lambda jti: follower.is_revoked("jwt", jti),
-        )
+        source = remote_key_source(remote)
+        claims = verify_remembered(token, ("remote", source.version()), issuer=remote, audiences=audiences,
+                                   key_for=source.key)
+        if follower.is_revoked("jwt", claims["jti"]):
+            raise InvalidToken("revoked")
+        return claims
 
     def check_binding(self, request, claims: dict) -> None:
         """A certificate-bound token (RFC 8705) is good only with its own certificate."""

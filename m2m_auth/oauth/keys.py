@@ -23,6 +23,7 @@ import secrets
 import time
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import jwt
 from cryptography.fernet import Fernet, MultiFernet
@@ -35,9 +36,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit, last_good, shared_cache
+from .. import audit, freshness, last_good, shared_cache
 from ..app_settings import app_settings
 from ..models import ApiResource, SigningKey
+from ..stamped_copy import StampedCopy
 
 State = SigningKey.State
 CACHE_KEY = "m2m_auth:verification-keys"
@@ -164,16 +166,26 @@ LOCAL_SECONDS = 5
 _local: dict = {"keys": None, "read_at": 0.0}
 
 
+def _by_kid(jwks: list[dict]) -> dict[str, jwt.PyJWK]:
+    return {jwk["kid"]: _pyjwk(json.dumps(jwk, sort_keys=True)) for jwk in jwks}
+
+
+# Valid under a freshness stamp: a key saved or deleted replaces it, so the next request sees the change.
+_stamped = StampedCopy("m2m_auth:verification-keys:stamped", lambda: last_good.read("jwks", _unretired_jwks), _by_kid)
+
+
 def verification_keys() -> dict[str, jwt.PyJWK]:
     now = time.monotonic()
     if _local["keys"] is None or now - _local["read_at"] > LOCAL_SECONDS:
-        keys = {jwk["kid"]: _pyjwk(json.dumps(jwk, sort_keys=True)) for jwk in published_jwks()}
-        _local.update(keys=keys, read_at=now)
+        _local.update(keys=_by_kid(published_jwks()), read_at=now)
     return _local["keys"]
 
 
-def verification_key(kid: str) -> jwt.PyJWK | None:
-    """The key for a kid; an unknown kid re-reads the published set, at most once a second."""
+def verification_key(kid: str, stamp: Any = None) -> jwt.PyJWK | None:
+    """The key for a kid: the set of this freshness stamp; with none, the published set of the last
+    few seconds, where an unknown kid re-reads it, at most once a second."""
+    if stamp is not None:
+        return _stamped.get(stamp).get(kid)
     key = verification_keys().get(kid)
     if key is None and time.monotonic() - _local["read_at"] > 1:
         _local.update(keys=None)
@@ -247,6 +259,7 @@ def _forget_now_and_after_commit() -> None:
     # cached the old set in between.
     forget_verification_keys()
     transaction.on_commit(forget_verification_keys)
+    freshness.changed()  # the bulk updates of a promotion send no signal
 
 
 def signs_from_if_rotated_now(algorithm: str | None = None) -> datetime:

@@ -53,6 +53,8 @@ class RemoteKeySource:
         self.timeout, self.min_refresh_interval, self.max_age = timeout, min_refresh_interval, max_age
         self.clock, self.fetch = clock, fetch or http_fetch
         self._keys: dict[str, jwt.PyJWK] = {}
+        self._published: list = []
+        self._version = 0
         self._fetched_at: float | None = None
         self._lifetime = max_age
         self._attempted_at: float | None = None
@@ -65,6 +67,10 @@ class RemoteKeySource:
         elif kid not in self._keys:
             self._refresh(self.min_refresh_interval)
         return self._keys.get(kid)
+
+    def version(self) -> int:
+        """A number that moves whenever the key set changes: what was verified with the old set is checked again."""
+        return self._version
 
     def refresh_if_due(self) -> None:
         """Refetch a little before the key set goes stale (called off the request path)."""
@@ -81,24 +87,30 @@ class RemoteKeySource:
                 return
             self._attempted_at = now
             try:
-                self._keys, self._lifetime = self._load()
+                published, self._lifetime = self._load()
                 self._fetched_at = now
             except (RemoteError, OSError, ValueError) as error:
                 logger.warning("keeping the last good keys of %s: %s", self.issuer, error)
+                return
+            if published != self._published:
+                self._keys, self._published = self._usable(published), published
+                self._version += 1
 
-    def _load(self) -> tuple[dict[str, jwt.PyJWK], float]:
+    def _load(self) -> tuple[list, float]:
+        """The published keys as given, and how long they stay fresh."""
         jwks_uri = fetch_metadata(self.issuer, self.fetch, self.timeout).get("jwks_uri")
         if not isinstance(jwks_uri, str) or not allowed_url(self.issuer, jwks_uri):
             raise RemoteError(f"jwks_uri {jwks_uri!r} is not an https URL")
         response = Response(*self.fetch(jwks_uri, self.timeout))
         lifetime = advertised_lifetime(response)
         lifetime = self.max_age if lifetime is None else min(self.max_age, max(STALE_RETRY_SECONDS, lifetime))
-        return self._usable(json_object(response, jwks_uri).get("keys")), lifetime
+        published = json_object(response, jwks_uri).get("keys")
+        return published if isinstance(published, list) else [], lifetime
 
     @staticmethod
-    def _usable(raw_keys) -> dict[str, jwt.PyJWK]:
+    def _usable(raw_keys: list) -> dict[str, jwt.PyJWK]:
         usable = {}
-        for raw in raw_keys if isinstance(raw_keys, list) else []:
+        for raw in raw_keys:
             if not isinstance(raw, dict) or not isinstance(raw.get("kid"), str) or raw.get("use", "sig") != "sig":
                 continue
             try:

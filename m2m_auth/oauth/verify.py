@@ -10,12 +10,15 @@ key can never be used as a shared secret.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import jwt
 
-from .. import inputs
+from .. import freshness, inputs
 from ..app_settings import app_settings
 
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
@@ -55,6 +58,43 @@ def verify_access_token(
     if is_revoked is not None and is_revoked(claims["jti"]):
         raise InvalidToken("revoked")
     return claims
+
+
+# Verified claims by token, valid under a stamp; what they say about time is checked on every use.
+_remembered: freshness.Memo[dict] = freshness.memo()
+
+
+def verify_remembered(
+    token: str,
+    stamp: Any,
+    *,
+    issuer: str,
+    audiences: Iterable[str],
+    key_for: Callable[[str], jwt.PyJWK | None],
+) -> dict:
+    """``verify_access_token`` without the deny-list, its signature check remembered under ``stamp``.
+
+    The stamp must change whenever a verification key does (local: the freshness
+    stamp; remote: the key set's version); None remembers nothing.
+    """
+    audiences = tuple(audiences)
+    memo_key = (hashlib.sha256(token.encode()).digest(), issuer, audiences)
+    claims = _remembered.get(memo_key, stamp)
+    if claims is None:
+        claims = verify_access_token(token, issuer=issuer, audiences=audiences, key_for=key_for)
+        _remembered.put(memo_key, stamp, claims)
+    else:
+        check_times(claims)
+    return dict(claims)  # the caller's to keep: a view that changes it changes no later request
+
+
+def check_times(claims: dict) -> None:
+    """``exp`` and ``nbf`` now, with the leeway ``jwt.decode`` allowed when the claims were verified."""
+    now, leeway = time.time(), app_settings.JWT_LEEWAY
+    if now >= int(claims["exp"]) + leeway:
+        raise InvalidToken("expired")
+    if "nbf" in claims and now < int(claims["nbf"]) - leeway:
+        raise InvalidToken("not yet valid")
 
 
 def _header(token: str) -> dict:
