@@ -84,6 +84,13 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 
 # A database or cache that is down, or frozen, must cost a request seconds,
 # not a worker: m2m_auth answers 503 once these give up (docs/outages.md).
+# SQLite under several gunicorn workers: readers never block the writer (WAL),
+# and a write transaction takes its lock when it begins, waiting its turn,
+# instead of failing with "database is locked" when it upgrades mid-way.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c statement_timeout=10s")
