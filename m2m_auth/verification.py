@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import hashing, inputs, last_used, lookup
-from .models import ClientSecret
+from .oauth import remembered
 
 logger = logging.getLogger("m2m_auth.verification")
 
@@ -85,12 +85,8 @@ def log_refusal(kind: str, ident: str | None, address: str | None, reason: str) 
     logger.info("refused %s %s from %s: %s", kind, ident or "(malformed)", address or "-", reason)
 
 
-def _client_secret(public_id: str) -> ClientSecret | None:
-    return ClientSecret.objects.select_related("application").filter(public_id=public_id).first()
-
-
 FINDERS: dict[str, Callable[[str], Any]] = {
     "api_key": lookup.find_api_key,
     "personal_access_token": lookup.find_personal_access_token,
-    "client_secret": _client_secret,
+    "client_secret": remembered.client_secret,
 }

@@ -19,7 +19,7 @@ from django.utils import timezone
 from .. import inputs, verification
 from ..app_settings import app_settings
 from ..models import Application
-from . import mtls
+from . import mtls, remembered
 from .verify import refusal_reason
 
 BASIC, POST, PRIVATE_KEY_JWT = "client_secret_basic", "client_secret_post", "private_key_jwt"
@@ -61,6 +61,8 @@ def authenticate_client(
     if attempt.method == BASIC or attempt.method == POST:
         verdict = verification.verify("client_secret", attempt.secret or "", address, client_id=attempt.claimed or "")
         outcome.application = verdict.credential.application if verdict.accepted else None
+        if verdict.accepted:
+            remembered.used(verdict.credential)
     elif attempt.method == PRIVATE_KEY_JWT:
         outcome.application, outcome.client_id = _by_assertion(form, audiences, address)
     elif certificate is not None and outcome.client_id:
