@@ -14,7 +14,8 @@ refused without being verified, so N concurrent failures never get more than
 the limit verified. A slot's value is its expiry time, which gives Retry-After.
 With Django's Redis cache the same slots live in one sorted set per limit, and
 taking them is one script call instead of a read and an add per limit
-(``redis_window.py``). Key names are hashes: a client id may be a secret pasted into the wrong field.
+(``redis_window.py``), which also reads the freshness stamp for the token
+request that follows. Key names are hashes: a client id may be a secret pasted into the wrong field.
 
 Without a working cache (``shared_cache.errors()``: down, or a database cache
 without its table) the limits are kept per process, with a warning at most every
@@ -34,10 +35,10 @@ from dataclasses import dataclass, field
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 
-from .. import inputs, shared_cache
+from .. import freshness, inputs, shared_cache
 from ..app_settings import app_settings
 from ..outages import warn
-from . import redis_window
+from . import redis_window, remembered
 
 PER_PROCESS = "rate limit cache unavailable, limiting per process"
 FALLBACK = LocMemCache("m2m_auth.ratelimit", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
@@ -98,10 +99,11 @@ def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]
 
 
 def _take_window(windows: redis_window.RedisWindows, limits: list[tuple[str, int]]) -> Attempt:
-    wait, keys, slot = windows.take(limits, time.time(), app_settings.CLIENT_AUTH_FAILURE_WINDOW)
-    if wait:
-        return Attempt(lambda _: None, retry_after=wait)
-    return Attempt(lambda taken: windows.give_back(taken, slot), keys)
+    taken = windows.take(limits, time.time(), app_settings.CLIENT_AUTH_FAILURE_WINDOW, freshness.STAMP_KEY)
+    remembered.stamp_read(taken.read)
+    if taken.wait:
+        return Attempt(lambda _: None, retry_after=taken.wait)
+    return Attempt(lambda keys: windows.give_back(keys, taken.slot), taken.keys)
 
 
 def _take_slots(cache: BaseCache, limits: list[tuple[str, int]]) -> Attempt:

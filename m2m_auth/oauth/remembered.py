@@ -24,7 +24,7 @@ from ..models import ClientSecret
 
 _OUTSIDE, _UNREAD = object(), object()
 _request_stamp: ContextVar[Any] = ContextVar("m2m_auth_request_stamp", default=_OUTSIDE)
-_client_secrets: freshness.Memo[ClientSecret] = freshness.memo()
+_client_secrets: freshness.Memo[ClientSecret | None] = freshness.memo()
 
 
 @contextmanager
@@ -46,6 +46,13 @@ def stamp() -> Any:
             _request_stamp.set(value)
         return value
     return held
+
+
+def stamp_read(value: Any) -> None:
+    """The stamp as another call read it along (the rate limiter's), for the rest of this request;
+    a missing stamp is left for ``stamp()`` to create."""
+    if value is not None and _request_stamp.get() is _UNREAD:
+        _request_stamp.set(value)
 
 
 def client_secret(public_id: str) -> ClientSecret | None:
