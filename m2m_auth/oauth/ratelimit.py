@@ -15,7 +15,8 @@ the limit verified. A slot's value is its expiry time, which gives Retry-After.
 With Django's Redis cache the same slots live in one sorted set per limit, and
 taking them is one script call instead of a read and an add per limit
 (``redis_window.py``), which also reads the freshness stamp for the token
-request that follows. Key names are hashes: a client id may be a secret pasted into the wrong field.
+request that follows. Key names are hashes: a client id may be a secret
+pasted into the wrong field.
 
 Without a working cache (``shared_cache.errors()``: down, or a database cache
 without its table) the limits are kept per process, with a warning at most every
