@@ -30,7 +30,7 @@ from typing import Any
 from django.db.models import Model
 
 from . import freshness, hashing, inputs, last_used, lookup
-from .models import ClientSecret
+from .oauth.remembered import client_secret as remembered_client_secret
 
 logger = logging.getLogger("m2m_auth.verification")
 
@@ -125,12 +125,8 @@ def shallow_copy(instance: Model) -> Any:
     return clone
 
 
-def _client_secret(public_id: str) -> ClientSecret | None:
-    return ClientSecret.objects.select_related("application").filter(public_id=public_id).first()
-
-
 FINDERS: dict[str, Callable[[str], Any]] = {
     "api_key": lookup.find_api_key,
     "personal_access_token": lookup.find_personal_access_token,
-    "client_secret": _client_secret,
+    "client_secret": remembered_client_secret,
 }

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from oauthlib.oauth2.rfc6749.errors import InvalidScopeError, OAuth2Error
 
+from .. import freshness
 from ..models import ApiResource, Permission, Role
+from . import remembered
 
 BUILTIN_RESOURCE = "urn:m2m-auth:authorization-server"
 
@@ -33,10 +35,30 @@ class Grant:
     scopes: frozenset[str]
 
 
+_memo: freshness.Memo = freshness.memo()
+
+
 def held_by_application(application) -> dict[str, set[str]]:
-    """The scopes an application's machine roles give it, by resource identifier."""
+    """The scopes an application's machine roles give it, by resource identifier (read-only)."""
+    return _memo.recall(("held", application.pk), remembered.stamp(), lambda: _held_by_application(application))
+
+
+def _held_by_application(application) -> dict[str, set[str]]:
     rows = Permission.objects.filter(roles__applications=application, roles__kind=Role.Kind.MACHINE)
     return _by_resource(rows.values_list("resource__identifier", "scope"))
+
+
+def has_roles(application) -> bool:
+    return _memo.recall(("roles", application.pk), remembered.stamp(), application.roles.exists)
+
+
+def resource_ttl(identifier: str) -> int | None:
+    """The access-token lifetime of an API resource; None if there is no such resource."""
+    return _memo.recall(("ttl", identifier), remembered.stamp(), lambda: _resource_ttl(identifier))
+
+
+def _resource_ttl(identifier: str) -> int | None:
+    return ApiResource.objects.filter(identifier=identifier).values_list("token_ttl", flat=True).first()
 
 
 def by_resource(scopes: Iterable[str]) -> dict[str, set[str]]:
@@ -57,7 +79,7 @@ def decide(held: dict[str, set[str]], resources: list[str], requested: list[str]
     wanted = set(requested) or held.get(resource, set())
     if not wanted <= held.get(resource, set()):
         raise InvalidScopeError(description="The client may not request these scopes for this resource.")
-    ttl = ApiResource.objects.filter(identifier=resource).values_list("token_ttl", flat=True).first()
+    ttl = resource_ttl(resource)
     if ttl is None:
         raise InvalidTargetError(description="Unknown resource.")
     return Grant(resource, ttl, frozenset(wanted))

@@ -21,6 +21,7 @@ import base64
 import json
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -32,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,7 @@ from .. import audit, freshness, last_good, shared_cache
 from ..app_settings import app_settings
 from ..models import ApiResource, SigningKey
 from ..stamped_copy import StampedCopy
+from . import remembered
 
 State = SigningKey.State
 CACHE_KEY = "m2m_auth:verification-keys"
@@ -98,6 +100,38 @@ def jwks_cache_seconds() -> int:
 def publication_delay() -> timedelta:
     """How long a key is published before it signs: longer than anyone may hold a JWKS without it."""
     return timedelta(seconds=app_settings.JWKS_MAX_AGE + jwks_cache_seconds() + 1)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The key that signs, loaded, and until when (the next scheduled key's start time; None: until a change)."""
+
+    kid: str
+    algorithm: str
+    private_key: Any
+    until: datetime | None
+
+
+_signers: freshness.Memo[Signer] = freshness.memo()
+
+
+def signer() -> Signer:
+    """The current key, remembered under the request's stamp until a scheduled key is due."""
+    stamp = remembered.stamp()
+    known = _signers.get("current", stamp)
+    if known is not None and (known.until is None or timezone.now() < known.until):
+        return known
+    before = timezone.now()  # a key falling due while we read is then still found as the next one
+    key = current_key()
+    loaded = Signer(key.kid, key.algorithm, private_key(key), _next_start(before))
+    _signers.put("current", stamp, loaded)
+    return loaded
+
+
+def _next_start(after: datetime) -> datetime | None:
+    """When the next scheduled key starts to sign, if one is scheduled."""
+    upcoming = SigningKey.objects.filter(state=State.NEXT, activated_at__gt=after)
+    return upcoming.aggregate(first=Min("activated_at"))["first"]
 
 
 def current_key() -> SigningKey:

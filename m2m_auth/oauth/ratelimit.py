@@ -12,7 +12,11 @@ the database cache and the local-memory cache; success gives the slots back,
 failure keeps them until they expire. A request that finds no free slot is
 refused without being verified, so N concurrent failures never get more than
 the limit verified. A slot's value is its expiry time, which gives Retry-After.
-Key names are hashes: a client id may be a secret pasted into the wrong field.
+With Django's Redis cache the same slots live in one sorted set per limit, and
+taking them is one script call instead of a read and an add per limit
+(``redis_window.py``), which also reads the freshness stamp for the token
+request that follows. Key names are hashes: a client id may be a secret
+pasted into the wrong field.
 
 Without a working cache (``shared_cache.errors()``: down, or a database cache
 without its table) the limits are kept per process, with a warning at most every
@@ -25,16 +29,17 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 
-from .. import inputs, shared_cache
+from .. import freshness, inputs, shared_cache
 from ..app_settings import app_settings
 from ..outages import warn
+from . import redis_window, remembered
 
 PER_PROCESS = "rate limit cache unavailable, limiting per process"
 FALLBACK = LocMemCache("m2m_auth.ratelimit", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
@@ -44,7 +49,7 @@ FALLBACK = LocMemCache("m2m_auth.ratelimit", {"OPTIONS": {"MAX_ENTRIES": 100_000
 class Attempt:
     """One client authentication under the limits; ``retry_after`` is set when refused."""
 
-    cache: BaseCache
+    release: Callable[[list[str]], None]
     slots: list[str] = field(default_factory=list)
     retry_after: int | None = None
     failed: bool = False
@@ -57,7 +62,7 @@ class Attempt:
         if not self.slots:
             return
         try:
-            self.cache.delete_many(self.slots)
+            self.release(self.slots)
         except shared_cache.errors() as error:  # the slots expire by themselves
             warn(PER_PROCESS, error)
         self.slots = []
@@ -77,7 +82,9 @@ def limited(client_id: str | None, address: str | None) -> Iterator[Attempt]:
 def reserve(client_id: str | None, address: str | None) -> Attempt:
     limits = _limits(client_id, address)
     try:
-        return _take_slots(shared_cache.cache(), limits)
+        cache = shared_cache.cache()
+        windows = redis_window.of(cache)
+        return _take_slots(cache, limits) if windows is None else _take_window(windows, limits)
     except shared_cache.errors() as error:
         warn(PER_PROCESS, error)
         return _take_slots(FALLBACK, limits)
@@ -92,11 +99,19 @@ def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]
     return [(prefix, int(limit)) for prefix, limit in limits if limit]
 
 
+def _take_window(windows: redis_window.RedisWindows, limits: list[tuple[str, int]]) -> Attempt:
+    taken = windows.take(limits, time.time(), app_settings.CLIENT_AUTH_FAILURE_WINDOW, freshness.STAMP_KEY)
+    remembered.stamp_read(taken.read)
+    if taken.wait:
+        return Attempt(lambda _: None, retry_after=taken.wait)
+    return Attempt(lambda keys: windows.give_back(keys, taken.slot), taken.keys)
+
+
 def _take_slots(cache: BaseCache, limits: list[tuple[str, int]]) -> Attempt:
     now, window = time.time(), app_settings.CLIENT_AUTH_FAILURE_WINDOW
     names = [[f"{prefix}:{slot}" for slot in range(limit)] for prefix, limit in limits]
     taken = cache.get_many([name for slots in names for name in slots])
-    attempt = Attempt(cache)
+    attempt = Attempt(cache.delete_many)
     for slots in names:
         slot = _take_one(cache, [name for name in slots if name not in taken], now + window, window)
         if slot is None:

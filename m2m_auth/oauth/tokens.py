@@ -48,6 +48,6 @@ def issue_access_token(
         "jti": secrets.token_urlsafe(18),
         **(extra_claims or {}),
     }
-    key = keys.current_key()
-    headers = {"typ": TOKEN_TYPE, "kid": key.kid}
-    return jwt.encode(claims, keys.private_key(key), algorithm=key.algorithm, headers=headers)
+    signer = keys.signer()
+    headers = {"typ": TOKEN_TYPE, "kid": signer.kid}
+    return jwt.encode(claims, signer.private_key, algorithm=signer.algorithm, headers=headers)

@@ -38,7 +38,7 @@ class M2MRequestValidator(RequestValidator):
         """Token exchange is open to any active client; client credentials need a machine role."""
         if grant_type == TOKEN_EXCHANGE:
             return client.is_active
-        return grant_type == CLIENT_CREDENTIALS and client.is_active and client.roles.exists()
+        return grant_type == CLIENT_CREDENTIALS and client.is_active and grants.has_roles(client)
 
     def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
         return []

@@ -10,7 +10,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from .. import audit, last_good
 from ..models import Permission
 from ..outages import json_503
-from . import client_auth, introspection, ratelimit, revocation
+from . import client_auth, introspection, ratelimit, remembered, revocation
 from .endpoint import (
     NO_STORE, Endpoint, assertion_audiences, authenticate_caller, endpoint_url, invalid_client, json_answer,
     oauth_error, too_many_failures,
@@ -46,6 +46,7 @@ class TokenView(OAuthLibMixin, Endpoint):
     def get_server(cls):
         return cls.server_class(cls.validator_class())
 
+    @remembered.one_stamp()
     def post(self, request):
         repeated = [key for key, values in request.POST.lists() if len(values) > 1 and key != "resource"]
         if repeated:
