@@ -32,9 +32,11 @@ def spread(values: dict) -> str:
 
 
 def verdict(met: dict[str, bool]) -> str:
-    """yes when met in every run, else which runs miss it."""
+    """yes when met in every run, no when in none, else which runs miss it."""
     missed = [title for title, ok in met.items() if not ok]
-    return "yes" if not missed else "no: " + ", ".join(missed)
+    if not missed or len(missed) == len(met):
+        return "no" if missed else "yes"
+    return "no: " + "; ".join(missed)
 
 
 def ratio_table(runs: dict[str, dict]) -> str:
