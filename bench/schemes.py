@@ -21,6 +21,7 @@ import threading
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
 from django.test import override_settings
 
 AUDIENCE = "https://api.demo.local"  # the demo migration creates it, with orders:read
@@ -112,6 +113,12 @@ def seed() -> dict[str, str]:
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            connections.close_all()  # the thread's own, kept by CONN_MAX_AGE, would block dropping the database
 
 
 class _Quiet(WSGIRequestHandler):
