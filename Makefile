@@ -40,10 +40,13 @@ dist: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-# m2m-auth against its peers (bench/README.md); BENCH_ARGS="--http" adds gunicorn + wrk.
+# m2m-auth against its peers on SQLite and PostgreSQL (BENCH_POSTGRES_URL), one table (bench/README.md);
+# BENCH_ARGS="--http" adds gunicorn + wrk. Redis is the cache, as in production.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/10
+REDIS_URL ?= $(BENCH_REDIS_URL)
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || true
-	$(BIN)/python -m bench.compare $(BENCH_ARGS)
+	REDIS_URL=$(REDIS_URL) $(BIN)/python -m bench.table $(BENCH_ARGS)
 
 # The browser tests drive Debian's chromium, the mutual TLS test Debian's
 # nginx, the README recipe's test curl, the fault-injection tests their own

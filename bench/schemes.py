@@ -1,10 +1,9 @@
 """What the benchmark sends: one prepared request per scheme, and the data behind it.
 
-``seed()`` creates one credential of every kind (m2m-auth's and the peers'),
-``bulk_credentials(n)`` adds n more of each stored kind, so that lookups run
-against a realistic index. A ``Scheme`` is one request, replayed in-process
-through Django's WSGI handler: no HTTP server, so the figures are Django, DRF
-and the authentication, not the network.
+``seed()`` creates one credential of every kind (m2m-auth's and the peers';
+``bulk.bulk_credentials(n)`` adds n more of each stored kind). A ``Scheme`` is
+one request, replayed in-process through Django's WSGI handler: no HTTP
+server, so the figures are Django, DRF and the authentication, not the network.
 """
 
 from __future__ import annotations
@@ -22,10 +21,10 @@ import threading
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
 from django.test import override_settings
 
 AUDIENCE = "https://api.demo.local"  # the demo migration creates it, with orders:read
-BATCH = 2000
 
 
 @dataclass
@@ -112,35 +111,14 @@ def seed() -> dict[str, str]:
     }
 
 
-def bulk_credentials(n: int) -> None:
-    """n more API keys, PATs and peer keys: the lookups then search a real index."""
-    from rest_framework_api_key.models import APIKey
-
-    from m2m_auth import hashing
-    from m2m_auth.models import ApiKey, PersonalAccessToken
-
-    user = get_user_model().objects.get(username="bench-user")
-    for start in range(0, n, BATCH):
-        count = min(BATCH, n - start)
-        secrets = [hashing.new_secret("api_key") for _ in range(count)]
-        ApiKey.objects.bulk_create(
-            ApiKey(name=f"bulk-{start + i}", public_id=s.public_id, secret_hash=s.secret_hash)
-            for i, s in enumerate(secrets)
-        )
-        tokens = [hashing.new_secret("personal_access_token") for _ in range(count)]
-        PersonalAccessToken.objects.bulk_create(
-            PersonalAccessToken(user=user, name=f"bulk-{start + i}", public_id=s.public_id, secret_hash=s.secret_hash)
-            for i, s in enumerate(tokens)
-        )
-        generated = [APIKey.objects.key_generator.generate() for _ in range(count)]
-        APIKey.objects.bulk_create(
-            APIKey(name=f"bulk-{start + i}", prefix=prefix, hashed_key=hashed, id=f"{prefix}.{hashed}"[:150])
-            for i, (_, prefix, hashed) in enumerate(generated)
-        )
-
-
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            connections.close_all()  # the thread's own, kept by CONN_MAX_AGE, would block dropping the database
 
 
 class _Quiet(WSGIRequestHandler):
