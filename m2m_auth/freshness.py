@@ -26,7 +26,6 @@ Why these rules:
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -37,6 +36,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import models, transaction
 
 from . import shared_cache
+from .stamp_reader import RedisStampReader
 from .outages import warn
 
 logger = logging.getLogger("m2m_auth.freshness")
@@ -59,7 +59,7 @@ def current() -> Any:
     stamp = read(cache)
     if stamp is None:
         cache.add(STAMP_KEY, secrets.token_hex(8), None)
-        stamp = read(cache)
+        stamp = read(cache, again=True)
     return stamp
 
 
@@ -68,14 +68,23 @@ def is_process_local(cache: Any) -> bool:
     return isinstance(cache, (LocMemCache, DummyCache))
 
 
-def read(cache: Any) -> Any:
-    """The stamp as stored, or None if there is none yet. Raises on a cache outage."""
-    # Django's Redis backend, read without its layer (half the cost): the stamp
+def read(cache: Any, *, again: bool = False) -> Any:
+    """The stamp as stored, or None if there is none yet. Raises on a cache outage.
+
+    ``again``: from the cache itself, whatever this thread's reader holds (after this thread wrote it).
+    """
+    # Django's Redis backend, read without its layer (stamp_reader.py): the stamp
     # is compared, never decoded, so its stored bytes serve as well as its value.
     reader = cache.__dict__.get("_m2m_auth_stamp_reader")
     if reader is None:
         reader = cache._m2m_auth_stamp_reader = _stamp_reader(cache)
+    elif again:
+        getattr(reader, "read_again", _nothing)()
     return reader()
+
+
+def _nothing() -> None:
+    return None
 
 
 def _stamp_reader(cache: Any) -> Callable[[], Any]:
@@ -84,44 +93,7 @@ def _stamp_reader(cache: Any) -> Callable[[], Any]:
     if client_of is None:
         return lambda: cache.get(STAMP_KEY)
     key = cache.make_and_validate_key(STAMP_KEY)
-    return _RedisGet(client_of(key).connection_pool, key)
-
-
-class _RedisGet:
-    """A GET of one key over a connection of its own.
-
-    Checking a connection out of redis-py's pool and back costs a fifth of the
-    round trip, on every request; this connection is the reader's alone (one
-    reader per cache object, so per thread), made anew in a forked worker.
-    """
-
-    def __init__(self, pool: Any, key: str) -> None:
-        self.pool, self.key = pool, key
-        self.connection: Any = None
-        self.pid = 0
-
-    def __call__(self) -> Any:
-        if self.connection is None or self.pid != os.getpid():
-            self.connection, self.pid = self.pool.make_connection(), os.getpid()
-        try:
-            return self._get()
-        except self._broken():  # a connection the server closed (say, it restarted): one more try, anew
-            self.connection.disconnect()
-            return self._get()
-
-    def _get(self) -> Any:
-        try:
-            self.connection.send_command("GET", self.key)
-            return self.connection.read_response()
-        except BaseException:
-            self.connection.disconnect()
-            raise
-
-    @staticmethod
-    def _broken() -> type[BaseException]:
-        from redis.exceptions import ConnectionError as Broken
-
-        return Broken
+    return RedisStampReader(client_of(key).connection_pool, key)
 
 
 def changed() -> None:
@@ -131,7 +103,10 @@ def changed() -> None:
 
 
 def _replace() -> None:
-    if not shared_cache.set(STAMP_KEY, secrets.token_hex(8), None):
+    if shared_cache.set(STAMP_KEY, secrets.token_hex(8), None):
+        # this thread's next read asks Redis, not waiting for the invalidation to arrive
+        getattr(shared_cache.cache().__dict__.get("_m2m_auth_stamp_reader"), "read_again", _nothing)()
+    else:
         logger.error("a change is in the database but the cache could not be told; workers see it within "
                      "%s seconds, or as soon as they miss the cache", int(MAX_AGE))
 
