@@ -3,8 +3,10 @@
 Workers remember what the request path needs (a credential and its scopes, a
 client, the deny-list, the signing keys) in a ``Memo``. Every change to any of
 it, committed in the database, replaces the stamp with a new random value;
-every request reads the stamp, one cache round trip, and uses a memory only
-if it was built under the current stamp. So a revocation, a role change or a
+every request reads the stamp and uses a memory only if it was built under
+the current stamp. With Redis that read is no round trip while the stamp
+holds: Redis tells the reader when it changes (``stamp_reader.py``); with
+another shared cache it is one cache read. So a revocation, a role change or a
 disabled application is refused on the very next request, on every worker
 that shares the cache, without a database query on the request path.
 
