@@ -1,17 +1,28 @@
-"""The rate limits' sliding windows in Redis: taking a slot of every limit is one script call.
+"""The rate limits' sliding windows in Redis: one round trip per attempt, over a connection of their own.
 
 Each limit is a sorted set of taken slots scored by their expiry time. The
 script drops expired slots, refuses with the wait until the first one expires
 if any limit is full, else adds this attempt's slot to every limit; Redis runs
 it atomically, so concurrent attempts never take more slots than a limit has.
-Giving the slots back (a successful authentication) is one more pipelined call.
-
 The same call reads one more key as it is stored (the freshness stamp, which
-a token request needs next): one round trip for both.
+a token request needs next).
+
+Giving the slots back (a successful authentication) is written to the
+connection without waiting for the reply: Redis applies it in order, before
+anything this connection sends later, and its replies are read along with the
+next attempt's. A success thus costs no second round trip, and a slot is held
+only while its authentication runs. If the give-back is lost (the connection
+breaks), the slots expire with the window, as a failure's do.
+
+The connection is the windows' alone (one per cache object, so per thread),
+made anew in a forked worker: redis-py's pool would hand it to another
+command with replies still unread.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +43,7 @@ for i = 1, #KEYS - 1 do
 end
 return {0, read}
 """
+TAKE_SHA = hashlib.sha1(TAKE.encode()).hexdigest()  # noqa: S324 (Redis names scripts by their SHA-1)
 
 
 @dataclass(frozen=True)
@@ -48,23 +60,69 @@ class RedisWindows:
     """The limits kept in the Redis server behind one Django ``RedisCache``."""
 
     def __init__(self, cache: Any) -> None:
+        from redis import exceptions  # the redis package is needed only with Django's Redis cache
+
+        self.errors = exceptions
         self.cache = cache
-        self.client = cache._cache.get_client(write=True)  # holds its connection pool
-        self.script = self.client.register_script(TAKE)
+        self.pool = cache._cache.get_client(write=True).connection_pool
+        self.connection: Any = None
+        self.pid = 0
+        self.unread = 0  # replies of give-backs sent and not read yet
 
     def take(self, limits: list[tuple[str, int]], now: float, window: int, read: str) -> Taken:
         """A slot of every limit (name, size), and the raw value of the cache key ``read``."""
         keys = [self.cache.make_and_validate_key(name) for name, _ in limits]
         slot = secrets.token_hex(8)
-        wait, value = self.script(keys=[*keys, self.cache.make_and_validate_key(read)],
-                                  args=[now, window, slot, *(limit for _, limit in limits)])
+        arguments = [len(keys) + 1, *keys, self.cache.make_and_validate_key(read),
+                     now, window, slot, *(limit for _, limit in limits)]
+        try:
+            wait, value = self._run(arguments)
+        except self.errors.ConnectionError:  # a connection the server closed (say, it restarted): one more try, anew
+            wait, value = self._run(arguments)
         return Taken(int(wait) or None, keys, slot, value)
 
     def give_back(self, keys: list[str], slot: str) -> None:
-        pipeline = self.client.pipeline(transaction=False)
-        for key in keys:
-            pipeline.zrem(key, slot)
-        pipeline.execute()
+        """Sent, not awaited: the replies are read with the next ``take``."""
+        connection = self._connection()
+        commands = connection.pack_commands([("ZREM", key, slot) for key in keys])
+        self._guarded(lambda: connection.send_packed_command(commands, check_health=False))
+        self.unread += len(keys)
+
+    def _run(self, arguments: list) -> Any:
+        connection = self._connection()
+
+        def run() -> Any:
+            connection.send_command("EVALSHA", TAKE_SHA, *arguments, check_health=False)
+            self._read_unread()
+            try:
+                return connection.read_response()
+            except self.errors.NoScriptError:
+                connection.send_command("EVAL", TAKE, *arguments, check_health=False)
+                return connection.read_response()
+
+        return self._guarded(run)
+
+    def _read_unread(self) -> None:
+        while self.unread:
+            self.unread -= 1
+            try:
+                self.connection.read_response()
+            except self.errors.ResponseError:  # a key of another type: nothing to give back there
+                pass
+
+    def _guarded(self, call: Any) -> Any:
+        """``call()``; on any error the connection is dropped, so that no reply is left unread on it."""
+        try:
+            return call()
+        except BaseException:
+            self.connection.disconnect()
+            self.unread = 0
+            raise
+
+    def _connection(self) -> Any:
+        if self.connection is None or self.pid != os.getpid():
+            self.connection, self.pid, self.unread = self.pool.make_connection(), os.getpid(), 0
+        return self.connection
 
 
 def of(cache: Any) -> RedisWindows | None:
