@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from .oauth_helpers import DEMO_AUDIENCE, request_token, unverified
 from .test_ratelimit import closed_port
 
 pytestmark = pytest.mark.django_db
+COMMAND_NAME = re.compile(rb"\*\d+\r\n\$\d+\r\n([A-Z]+)\r\n")
 
 
 @pytest.fixture
@@ -120,12 +122,11 @@ def test_a_token_request_waits_for_one_redis_reply(client, service, shared_redis
     warm(client, app, secret)
     events = []
     connection_class = redis.connection.AbstractConnection
-    send, pack, read = connection_class.send_command, connection_class.pack_commands, connection_class.read_response
+    send, read = connection_class.send_packed_command, connection_class.read_response
     monkeypatch.setattr(redis.Redis, "execute_command", lambda self, *args, **kw: events.append(f"pool {args[0]}"))
-    monkeypatch.setattr(connection_class, "send_command", lambda self, *args, **kw: (
-        events.append(args[0]), send(self, *args, **kw))[1])
-    monkeypatch.setattr(connection_class, "pack_commands", lambda self, commands: (
-        events.extend(command[0] for command in commands), pack(self, commands))[1])
+    monkeypatch.setattr(connection_class, "send_packed_command", lambda self, packed, *args, **kw: (
+        events.extend(name.decode() for part in packed for name in COMMAND_NAME.findall(part)),
+        send(self, packed, *args, **kw))[1])
     monkeypatch.setattr(connection_class, "read_response", lambda self, *args, **kw: (
         events.append("reply"), read(self, *args, **kw))[1])
     assert request_token(client, app, secret).status_code == 200

@@ -43,6 +43,7 @@ for i = 1, #KEYS - 1 do
 end
 return {0, read}
 """
+MAX_KEYS = 10_000
 TAKE_SHA = hashlib.sha1(TAKE.encode()).hexdigest()  # noqa: S324 (Redis names scripts by their SHA-1)
 
 
@@ -68,13 +69,13 @@ class RedisWindows:
         self.connection: Any = None
         self.pid = 0
         self.unread = 0  # replies of give-backs sent and not read yet
+        self.keys: dict[str, str] = {}
 
     def take(self, limits: list[tuple[str, int]], now: float, window: int, read: str) -> Taken:
         """A slot of every limit (name, size), and the raw value of the cache key ``read``."""
-        keys = [self.cache.make_and_validate_key(name) for name, _ in limits]
+        keys = [self._key(name) for name, _ in limits]
         slot = secrets.token_hex(8)
-        arguments = [len(keys) + 1, *keys, self.cache.make_and_validate_key(read),
-                     now, window, slot, *(limit for _, limit in limits)]
+        arguments = [len(keys) + 1, *keys, self._key(read), now, window, slot, *(limit for _, limit in limits)]
         try:
             wait, value = self._run(arguments)
         except self.errors.ConnectionError:  # a connection the server closed (say, it restarted): one more try, anew
@@ -84,20 +85,20 @@ class RedisWindows:
     def give_back(self, keys: list[str], slot: str) -> None:
         """Sent, not awaited: the replies are read with the next ``take``."""
         connection = self._connection()
-        commands = connection.pack_commands([("ZREM", key, slot) for key in keys])
-        self._guarded(lambda: connection.send_packed_command(commands, check_health=False))
+        commands = b"".join(packed("ZREM", key, slot) for key in keys)
+        self._guarded(lambda: connection.send_packed_command([commands], check_health=False))
         self.unread += len(keys)
 
     def _run(self, arguments: list) -> Any:
         connection = self._connection()
 
         def run() -> Any:
-            connection.send_command("EVALSHA", TAKE_SHA, *arguments, check_health=False)
+            connection.send_packed_command([packed("EVALSHA", TAKE_SHA, *arguments)], check_health=False)
             self._read_unread()
             try:
                 return connection.read_response()
             except self.errors.NoScriptError:
-                connection.send_command("EVAL", TAKE, *arguments, check_health=False)
+                connection.send_packed_command([packed("EVAL", TAKE, *arguments)], check_health=False)
                 return connection.read_response()
 
         return self._guarded(run)
@@ -119,10 +120,26 @@ class RedisWindows:
             self.unread = 0
             raise
 
+    def _key(self, name: str) -> str:
+        """The cache's key for a name (its prefix and version), remembered: Django validates every key
+        character by character."""
+        key = self.keys.get(name)
+        if key is None:
+            if len(self.keys) >= MAX_KEYS:
+                self.keys.clear()
+            key = self.keys[name] = self.cache.make_and_validate_key(name)
+        return key
+
     def _connection(self) -> Any:
         if self.connection is None or self.pid != os.getpid():
             self.connection, self.pid, self.unread = self.pool.make_connection(), os.getpid(), 0
         return self.connection
+
+
+def packed(*parts: object) -> bytes:
+    """One command in the Redis protocol, as redis-py packs it, without its encoder's per-argument calls."""
+    encoded = [part if isinstance(part, bytes) else str(part).encode() for part in parts]
+    return b"*%d\r\n%s" % (len(encoded), b"".join(b"$%d\r\n%s\r\n" % (len(part), part) for part in encoded))
 
 
 def of(cache: Any) -> RedisWindows | None:

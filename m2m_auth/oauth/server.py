@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from oauthlib.common import Request
@@ -36,6 +36,17 @@ def token_response(path: str, form: list[tuple[str, str]], context: Context) -> 
         return _server().create_token_response(path, body=form, headers=headers, credentials=context)
     except OAuth2Error as error:
         return error.headers, error.json, error.status_code
+
+
+class TokenRequest(Request):
+    """oauthlib's request, for a URI that is the bare path (the parameters are all in the body): its
+    query and repeated parameters are worked out once, not on every look."""
+
+    uri_query = ""
+
+    @cached_property
+    def duplicate_params(self) -> list[str]:
+        return Request.duplicate_params.fget(self)
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +85,7 @@ class M2MTokenServer(TokenEndpoint):
 
     def create_token_response(self, uri, http_method="POST", body=None, headers=None, credentials=None, **kwargs):
         """As oauthlib's, plus our request ``Context`` (as ``credentials``)."""
-        request = Request(uri, http_method=http_method, body=body, headers=headers)
+        request = TokenRequest(uri, http_method=http_method, body=body, headers=headers)
         self.validate_token_request(request)
         request.scopes = utils.scope_to_list(request.scope)
         request.extra_credentials = None
