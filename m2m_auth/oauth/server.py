@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from oauthlib.common import Request
+from oauthlib.common import Request, urlencode
 from oauthlib.oauth2 import BearerToken, ClientCredentialsGrant
 from oauthlib.oauth2.rfc6749 import utils
 from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
+from . import client_credentials
 from .exchange import TokenExchangeGrant
 from .tokens import issue_access_token
 from .validator import CLIENT_CREDENTIALS, TOKEN_EXCHANGE, M2MRequestValidator
@@ -31,9 +32,12 @@ class Context:
 
 def token_response(path: str, form: list[tuple[str, str]], context: Context) -> tuple[dict, str, int]:
     """Headers, JSON body and status of the answer to a token request."""
+    common = client_credentials.answer(form, context)
+    if common is not None:
+        return common
     headers = {"Authorization": context.meta.get("HTTP_AUTHORIZATION", "")}
-    try:
-        return _server().create_token_response(path, body=form, headers=headers, credentials=context)
+    try:  # the body encoded, as a list of pairs would reach oauthlib as a dict, its repeated names lost
+        return _server().create_token_response(path, body=urlencode(form), headers=headers, credentials=context)
     except OAuth2Error as error:
         return error.headers, error.json, error.status_code
 
