@@ -212,7 +212,7 @@ def test_a_connection_dropped_with_give_backs_unread_is_made_anew(redis_cache):
     cache = redis_cache
     assert succeed_once() is None
     windows = redis_window.of(cache)
-    assert windows.unread == 2
+    assert windows.unread == 1
     killed = cache._cache.get_client().client_kill_filter(addr="%s:%s" % windows.connection._sock.getsockname())
     assert killed == 1
     assert [fail_once() for _ in range(10)] == [None] * 10

@@ -7,10 +7,10 @@ it atomically, so concurrent attempts never take more slots than a limit has.
 The same call reads one more key as it is stored (the freshness stamp, which
 a token request needs next).
 
-Giving the slots back (a successful authentication) is written to the
-connection without waiting for the reply: Redis applies it in order, before
-anything this connection sends later, and its replies are read along with the
-next attempt's. A success thus costs no second round trip, and a slot is held
+Giving the slots back (a successful authentication, one short script) is
+written to the connection without waiting for the reply: Redis applies it
+in order, before anything this connection sends later, and its reply is read
+along with the next attempt's. A success thus costs no second round trip, and a slot is held
 only while its authentication runs. If the give-back is lost (the connection
 breaks), the slots expire with the window, as a failure's do.
 
@@ -43,6 +43,8 @@ for i = 1, #KEYS - 1 do
 end
 return {0, read}
 """
+# Sent whole (EVAL, not EVALSHA): an unawaited call must not meet a server that forgot the script.
+GIVE_BACK = "for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end"
 MAX_KEYS = 10_000
 TAKE_SHA = hashlib.sha1(TAKE.encode()).hexdigest()  # noqa: S324 (Redis names scripts by their SHA-1)
 
@@ -85,9 +87,9 @@ class RedisWindows:
     def give_back(self, keys: list[str], slot: str) -> None:
         """Sent, not awaited: the replies are read with the next ``take``."""
         connection = self._connection()
-        commands = b"".join(packed("ZREM", key, slot) for key in keys)
-        self._guarded(lambda: connection.send_packed_command([commands], check_health=False))
-        self.unread += len(keys)
+        command = packed("EVAL", GIVE_BACK, len(keys), *keys, slot)
+        self._guarded(lambda: connection.send_packed_command([command], check_health=False))
+        self.unread += 1
 
     def _run(self, arguments: list) -> Any:
         connection = self._connection()
