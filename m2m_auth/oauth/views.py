@@ -37,15 +37,12 @@ class TokenView(Endpoint):
                 attempt.fail()
                 audit.failed_authentication("client", claimed or "-", address, "token endpoint")
                 return invalid_client()
-        response = HttpResponse(body, status=status, content_type="application/json")
-        for name, value in {**headers, **NO_STORE}.items():
-            response[name] = value
-        return response
+        return HttpResponse(body, status=status, headers={"Content-Type": "application/json", **headers, **NO_STORE})
 
 
 def token_response(request, address: str | None) -> tuple[dict, str, int]:
-    """oauthlib's answer (headers, JSON body, status) to the form as Django parsed it: token requests
-    carry their parameters in the body (RFC 6749 section 3.2), so the path stands for the URI."""
+    """The answer (headers, JSON body, status) to the form as Django parsed it: token requests carry
+    their parameters in the body (RFC 6749 section 3.2), so the path stands for the URI."""
     form = [(key, value) for key, values in request.POST.lists() for value in values]
     context = server.Context(issuer(request), assertion_audiences(request), address, request.META)
     return server.token_response(request.path, form, context)
