@@ -186,3 +186,34 @@ def test_concurrent_wrong_secrets_at_the_token_endpoint():
     statuses = race(30, lambda: request_token(Client(), app, "m2m_cs_wrong").status_code)
     assert sorted(statuses) == [401] * 10 + [429] * 20
     assert request_token(Client(REMOTE_ADDR="198.51.100.99"), app, secret).status_code == 200
+
+
+@pytest.fixture
+def redis_cache(settings):
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set")
+    settings.CACHES = {"default": BACKENDS["redis"]}
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_a_script_the_server_forgot_is_sent_again(redis_cache):
+    redis_cache._cache.get_client().script_flush()
+    assert succeed_once() is None
+    assert [fail_once() for _ in range(11)][-1] is not None
+
+
+def test_a_connection_dropped_with_give_backs_unread_is_made_anew(redis_cache):
+    """A success's give-back is not awaited; if the server then drops the connection, the next attempt
+    reconnects and the limits still count (the lost give-back's slots expire with the window)."""
+    from m2m_auth.oauth import redis_window
+
+    cache = redis_cache
+    assert succeed_once() is None
+    windows = redis_window.of(cache)
+    assert windows.unread == 1
+    killed = cache._cache.get_client().client_kill_filter(addr="%s:%s" % windows.connection._sock.getsockname())
+    assert killed == 1
+    assert [fail_once() for _ in range(10)] == [None] * 10
+    assert fail_once() is not None

@@ -80,3 +80,10 @@ def test_metadata_advertises_the_grant_and_token_type(client):
     metadata = client.get("/.well-known/oauth-authorization-server").json()
     assert EXCHANGE in metadata["grant_types_supported"]
     assert PAT_TOKEN_TYPE in metadata["subject_token_types_supported"]
+
+
+def test_one_resource_per_exchanged_token(client, cli_app, make_pat):
+    _, pat = make_pat(scopes=["orders:read"])
+    response = exchange(client, cli_app, pat, resource=["https://api.demo.local", "https://other.example"])
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_target")
+    assert response.json()["error_description"] == "Request one resource per token."

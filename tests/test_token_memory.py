@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from .oauth_helpers import DEMO_AUDIENCE, request_token, unverified
 from .test_ratelimit import closed_port
 
 pytestmark = pytest.mark.django_db
+COMMAND_NAME = re.compile(rb"\*\d+\r\n\$\d+\r\n([A-Z]+)\r\n")
 
 
 @pytest.fixture
@@ -113,18 +115,22 @@ def test_a_scheduled_key_signs_from_its_start_time(client, service, shared_redis
     assert unverified(request_token(client, app, secret).json()["access_token"])[0]["kid"] == scheduled.kid
 
 
-def test_a_token_request_is_one_script_call_and_one_give_back(client, service, shared_redis, monkeypatch):
+def test_a_token_request_waits_for_one_redis_reply(client, service, shared_redis, monkeypatch):
+    """The limiter's script (which reads the stamp too) is the one round trip; the give-back of a success
+    is sent without waiting, and its replies are read with the next request's script."""
     app, secret, _ = service
     warm(client, app, secret)
-    commands, pipelines = [], []
-    execute_command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
-    monkeypatch.setattr(redis.Redis, "execute_command", lambda self, *args, **kw: (
-        commands.append(args[0]), execute_command(self, *args, **kw))[1])
-    monkeypatch.setattr(redis.client.Pipeline, "execute", lambda self, *args, **kw: (
-        pipelines.append([command[0][0] for command in self.command_stack]), execute(self, *args, **kw))[1])
+    events = []
+    connection_class = redis.connection.AbstractConnection
+    send, read = connection_class.send_packed_command, connection_class.read_response
+    monkeypatch.setattr(redis.Redis, "execute_command", lambda self, *args, **kw: events.append(f"pool {args[0]}"))
+    monkeypatch.setattr(connection_class, "send_packed_command", lambda self, packed, *args, **kw: (
+        events.extend(name.decode() for part in packed for name in COMMAND_NAME.findall(part)),
+        send(self, packed, *args, **kw))[1])
+    monkeypatch.setattr(connection_class, "read_response", lambda self, *args, **kw: (
+        events.append("reply"), read(self, *args, **kw))[1])
     assert request_token(client, app, secret).status_code == 200
-    assert commands == ["EVALSHA"]
-    assert pipelines == [["ZREM", "ZREM"]]
+    assert events == ["EVALSHA", "reply", "reply", "EVAL"]
 
 
 def test_the_limiter_still_limits_with_redis(client, service, shared_redis):

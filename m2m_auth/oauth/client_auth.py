@@ -77,12 +77,13 @@ def claimed_client_id(authorization: str, form: Mapping[str, str]) -> str | None
     return inputs.client_id(claims.get("iss")) if claims else None
 
 
+def carries_assertion(form: Mapping[str, str]) -> bool:
+    """Whether a request attempts ``private_key_jwt`` (alone or mixed with another method)."""
+    return "client_assertion" in form or "client_assertion_type" in form
+
+
 def _attempted(authorization: str, form: Mapping[str, str]) -> _Attempt:
-    used = [
-        authorization.partition(" ")[0].lower() == "basic",
-        "client_secret" in form,
-        "client_assertion" in form or "client_assertion_type" in form,
-    ]
+    used = [authorization.partition(" ")[0].lower() == "basic", "client_secret" in form, carries_assertion(form)]
     if sum(used) != 1:
         return _Attempt(None, form.get("client_id"))
     method = METHODS[used.index(True)]

@@ -49,7 +49,7 @@ def _held_by_application(application) -> dict[str, set[str]]:
 
 
 def has_roles(application) -> bool:
-    return _memo.recall(("roles", application.pk), remembered.stamp(), application.roles.exists)
+    return _memo.recall(("roles", application.pk), remembered.stamp(), lambda: application.roles.exists())
 
 
 def resource_ttl(identifier: str) -> int | None:

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -91,12 +92,20 @@ def reserve(client_id: str | None, address: str | None) -> Attempt:
 
 
 def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]:
-    source = _address_block(address)
-    per_client = app_settings.CLIENT_AUTH_FAILURES_PER_CLIENT
-    limits = [(inputs.cache_key("rl:address", source), app_settings.CLIENT_AUTH_FAILURES_PER_ADDRESS)]
-    if client_id:
-        limits.append((inputs.cache_key("rl:client", client_id, source), per_client))
+    values = app_settings.values()
+    address_key, client_key = _names(client_id, address)
+    limits = [(address_key, values["CLIENT_AUTH_FAILURES_PER_ADDRESS"])]
+    if client_key:
+        limits.append((client_key, values["CLIENT_AUTH_FAILURES_PER_CLIENT"]))
     return [(prefix, int(limit)) for prefix, limit in limits if limit]
+
+
+@lru_cache(maxsize=4096)
+def _names(client_id: str | None, address: str | None) -> tuple[str, str | None]:
+    """The limits' key names for a client id and an address (hashes: computed once per pair)."""
+    source = _address_block(address)
+    per_client = inputs.cache_key("rl:client", client_id, source) if client_id else None
+    return inputs.cache_key("rl:address", source), per_client
 
 
 def _take_window(windows: redis_window.RedisWindows, limits: list[tuple[str, int]]) -> Attempt:

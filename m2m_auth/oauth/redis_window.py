@@ -1,17 +1,28 @@
-"""The rate limits' sliding windows in Redis: taking a slot of every limit is one script call.
+"""The rate limits' sliding windows in Redis: one round trip per attempt, over a connection of their own.
 
 Each limit is a sorted set of taken slots scored by their expiry time. The
 script drops expired slots, refuses with the wait until the first one expires
 if any limit is full, else adds this attempt's slot to every limit; Redis runs
 it atomically, so concurrent attempts never take more slots than a limit has.
-Giving the slots back (a successful authentication) is one more pipelined call.
-
 The same call reads one more key as it is stored (the freshness stamp, which
-a token request needs next): one round trip for both.
+a token request needs next).
+
+Giving the slots back (a successful authentication, one short script) is
+written to the connection without waiting for the reply: Redis applies it
+in order, before anything this connection sends later, and its reply is read
+along with the next attempt's. A success thus costs no second round trip, and a slot is held
+only while its authentication runs. If the give-back is lost (the connection
+breaks), the slots expire with the window, as a failure's do.
+
+The connection is the windows' alone (one per cache object, so per thread),
+made anew in a forked worker: redis-py's pool would hand it to another
+command with replies still unread.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +43,10 @@ for i = 1, #KEYS - 1 do
 end
 return {0, read}
 """
+# Sent whole (EVAL, not EVALSHA): an unawaited call must not meet a server that forgot the script.
+GIVE_BACK = "for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end"
+MAX_KEYS = 10_000
+TAKE_SHA = hashlib.sha1(TAKE.encode()).hexdigest()  # noqa: S324 (Redis names scripts by their SHA-1)
 
 
 @dataclass(frozen=True)
@@ -48,23 +63,85 @@ class RedisWindows:
     """The limits kept in the Redis server behind one Django ``RedisCache``."""
 
     def __init__(self, cache: Any) -> None:
+        from redis import exceptions  # the redis package is needed only with Django's Redis cache
+
+        self.errors = exceptions
         self.cache = cache
-        self.client = cache._cache.get_client(write=True)  # holds its connection pool
-        self.script = self.client.register_script(TAKE)
+        self.pool = cache._cache.get_client(write=True).connection_pool
+        self.connection: Any = None
+        self.pid = 0
+        self.unread = 0  # replies of give-backs sent and not read yet
+        self.keys: dict[str, str] = {}
 
     def take(self, limits: list[tuple[str, int]], now: float, window: int, read: str) -> Taken:
         """A slot of every limit (name, size), and the raw value of the cache key ``read``."""
-        keys = [self.cache.make_and_validate_key(name) for name, _ in limits]
+        keys = [self._key(name) for name, _ in limits]
         slot = secrets.token_hex(8)
-        wait, value = self.script(keys=[*keys, self.cache.make_and_validate_key(read)],
-                                  args=[now, window, slot, *(limit for _, limit in limits)])
+        arguments = [len(keys) + 1, *keys, self._key(read), now, window, slot, *(limit for _, limit in limits)]
+        try:
+            wait, value = self._run(arguments)
+        except self.errors.ConnectionError:  # a connection the server closed (say, it restarted): one more try, anew
+            wait, value = self._run(arguments)
         return Taken(int(wait) or None, keys, slot, value)
 
     def give_back(self, keys: list[str], slot: str) -> None:
-        pipeline = self.client.pipeline(transaction=False)
-        for key in keys:
-            pipeline.zrem(key, slot)
-        pipeline.execute()
+        """Sent, not awaited: the replies are read with the next ``take``."""
+        connection = self._connection()
+        command = packed("EVAL", GIVE_BACK, len(keys), *keys, slot)
+        self._guarded(lambda: connection.send_packed_command([command], check_health=False))
+        self.unread += 1
+
+    def _run(self, arguments: list) -> Any:
+        connection = self._connection()
+
+        def run() -> Any:
+            connection.send_packed_command([packed("EVALSHA", TAKE_SHA, *arguments)], check_health=False)
+            self._read_unread()
+            try:
+                return connection.read_response()
+            except self.errors.NoScriptError:
+                connection.send_packed_command([packed("EVAL", TAKE, *arguments)], check_health=False)
+                return connection.read_response()
+
+        return self._guarded(run)
+
+    def _read_unread(self) -> None:
+        while self.unread:
+            self.unread -= 1
+            try:
+                self.connection.read_response()
+            except self.errors.ResponseError:  # a key of another type: nothing to give back there
+                pass
+
+    def _guarded(self, call: Any) -> Any:
+        """``call()``; on any error the connection is dropped, so that no reply is left unread on it."""
+        try:
+            return call()
+        except BaseException:
+            self.connection.disconnect()
+            self.unread = 0
+            raise
+
+    def _key(self, name: str) -> str:
+        """The cache's key for a name (its prefix and version), remembered: Django validates every key
+        character by character."""
+        key = self.keys.get(name)
+        if key is None:
+            if len(self.keys) >= MAX_KEYS:
+                self.keys.clear()
+            key = self.keys[name] = self.cache.make_and_validate_key(name)
+        return key
+
+    def _connection(self) -> Any:
+        if self.connection is None or self.pid != os.getpid():
+            self.connection, self.pid, self.unread = self.pool.make_connection(), os.getpid(), 0
+        return self.connection
+
+
+def packed(*parts: object) -> bytes:
+    """One command in the Redis protocol, as redis-py packs it, without its encoder's per-argument calls."""
+    encoded = [part if isinstance(part, bytes) else str(part).encode() for part in parts]
+    return b"*%d\r\n%s" % (len(encoded), b"".join(b"$%d\r\n%s\r\n" % (len(part), part) for part in encoded))
 
 
 def of(cache: Any) -> RedisWindows | None:

@@ -25,7 +25,7 @@ class M2MRequestValidator(RequestValidator):
             dict(request.decoded_body or []),
             request.m2m_address,
             request.m2m_audiences,
-            mtls.presented_certificate(request.headers),
+            mtls.presented_certificate(request.m2m_meta),
         )
         request.m2m_client_auth = outcome
         if outcome.application is None:

@@ -4,47 +4,23 @@ from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
-from oauth2_provider.oauth2_backends import OAuthLibCore
-from oauth2_provider.views.mixins import OAuthLibMixin
 
 from .. import audit, last_good
 from ..models import Permission
 from ..outages import json_503
-from . import client_auth, introspection, ratelimit, remembered, revocation
+from . import client_auth, introspection, ratelimit, remembered, revocation, server
 from .endpoint import (
     NO_STORE, Endpoint, assertion_audiences, authenticate_caller, endpoint_url, invalid_client, json_answer,
     oauth_error, too_many_failures,
 )
 from .exchange import PAT_TOKEN_TYPE
-from .server import M2MTokenServer
 from .tokens import issuer
-from .validator import CLIENT_CREDENTIALS, TOKEN_EXCHANGE, M2MRequestValidator
+from .validator import CLIENT_CREDENTIALS, TOKEN_EXCHANGE
 from .verify import ALGORITHMS
 
 
-class M2MOAuthLibCore(OAuthLibCore):
-    """DOT's request extraction, passing our context to the server as credentials."""
-
-    def _get_escaped_full_path(self, request):
-        """The path alone: token requests carry their parameters in the body (RFC 6749 section 3.2)."""
-        return request.path
-
-    def _get_extra_credentials(self, request):
-        return {
-            "issuer": issuer(request), "audiences": assertion_audiences(request), "address": audit.client_address(request)
-        }
-
-
-class TokenView(OAuthLibMixin, Endpoint):
+class TokenView(Endpoint):
     """``POST /oauth/token``: client credentials and token exchange (RFC 6749, RFC 8693)."""
-
-    server_class = M2MTokenServer
-    validator_class = M2MRequestValidator
-    oauthlib_backend_class = M2MOAuthLibCore
-
-    @classmethod
-    def get_server(cls):
-        return cls.server_class(cls.validator_class())
 
     @remembered.one_stamp()
     def post(self, request):
@@ -56,15 +32,20 @@ class TokenView(OAuthLibMixin, Endpoint):
         with ratelimit.limited(claimed, address) as attempt:
             if attempt.retry_after:
                 return too_many_failures(attempt.retry_after)
-            _, headers, body, status = self.create_token_response(request)
+            headers, body, status = token_response(request, address)
             if status == 401:
                 attempt.fail()
                 audit.failed_authentication("client", claimed or "-", address, "token endpoint")
                 return invalid_client()
-        response = HttpResponse(body, status=status, content_type="application/json")
-        for name, value in {**headers, **NO_STORE}.items():
-            response[name] = value
-        return response
+        return HttpResponse(body, status=status, headers={"Content-Type": "application/json", **headers, **NO_STORE})
+
+
+def token_response(request, address: str | None) -> tuple[dict, str, int]:
+    """The answer (headers, JSON body, status) to the form as Django parsed it: token requests carry
+    their parameters in the body (RFC 6749 section 3.2), so the path stands for the URI."""
+    form = [(key, value) for key, values in request.POST.lists() for value in values]
+    context = server.Context(issuer(request), assertion_audiences(request), address, request.META)
+    return server.token_response(request.path, form, context)
 
 
 class IntrospectView(Endpoint):
