@@ -137,6 +137,14 @@ def issuer_over_http() -> Iterator[str]:
         server.shutdown()
 
 
+def never_remembered():
+    from unittest import mock
+
+    from m2m_auth import verification
+
+    return mock.patch.object(verification._remembered, "get", lambda key, stamp: None)
+
+
 def schemes(seeded: dict, remote_issuer: str) -> list[Scheme]:
     remote = {**settings.M2M_AUTH, "ISSUER": remote_issuer, "REMOTE_ISSUER": remote_issuer}
     token_body = b"grant_type=client_credentials"
@@ -144,6 +152,8 @@ def schemes(seeded: dict, remote_issuer: str) -> list[Scheme]:
         Scheme("bare", "/bare/"),
         Scheme("drf-api-key", "/drf-api-key/", {"HTTP_AUTHORIZATION": f"Api-Key {seeded['peer_key']}"}),
         Scheme("m2m-key", "/m2m-key/", {"HTTP_X_API_KEY": seeded["api_key"]}),
+        # the same key, never remembered: the one indexed query on every request (what N stored keys can slow)
+        Scheme("m2m-key-lookup", "/m2m-key/", {"HTTP_X_API_KEY": seeded["api_key"]}, context=never_remembered),
         Scheme("m2m-pat", "/m2m-pat/", {"HTTP_AUTHORIZATION": f"Bearer {seeded['pat']}"}),
         Scheme("simplejwt", "/simplejwt/", {"HTTP_AUTHORIZATION": f"Bearer {seeded['peer_jwt']}"}),
         Scheme("m2m-jwt", "/m2m-jwt/", {"HTTP_AUTHORIZATION": f"Bearer {seeded['jwt']}"}),

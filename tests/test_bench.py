@@ -62,3 +62,4 @@ def test_a_key_costs_at_most_one_query_and_no_write_on_a_repeat(result):
         assert run["queries"]["m2m-key"]["queries"] <= 1
         assert run["queries"]["m2m-key"]["writes"] == 0
         assert run["queries"]["m2m-jwt-remote"]["queries"] == 0
+        assert run["queries"]["m2m-key-lookup"]["queries"] == 1  # what the scaling ratio times
