@@ -62,4 +62,5 @@ def test_a_key_costs_at_most_one_query_and_no_write_on_a_repeat(result):
         assert run["queries"]["m2m-key"]["queries"] <= 1
         assert run["queries"]["m2m-key"]["writes"] == 0
         assert run["queries"]["m2m-jwt-remote"]["queries"] == 0
-        assert run["queries"]["m2m-key-lookup"]["queries"] == 1  # what the scaling ratio times
+        # what the scaling ratio times: the one lookup a remembered key skips (the database cache's stamp read aside)
+        assert run["queries"]["m2m-key-lookup"]["queries"] == run["queries"]["m2m-key"]["queries"] + 1
