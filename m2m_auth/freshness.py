@@ -38,6 +38,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import models, transaction
 
 from . import shared_cache
+from . import stamp_reader
 from .stamp_reader import RedisStampReader
 from .outages import warn
 
@@ -106,8 +107,10 @@ def changed() -> None:
 
 def _replace() -> None:
     if shared_cache.set(STAMP_KEY, secrets.token_hex(8), None):
+        cache = shared_cache.cache()
+        stamp_reader.after_write(cache)
         # this thread's next read asks Redis, not waiting for the invalidation to arrive
-        getattr(shared_cache.cache().__dict__.get("_m2m_auth_stamp_reader"), "read_again", _nothing)()
+        getattr(cache.__dict__.get("_m2m_auth_stamp_reader"), "read_again", _nothing)()
     else:
         logger.error("a change is in the database but the cache could not be told; workers see it within "
                      "%s seconds, or as soon as they miss the cache", int(MAX_AGE))

@@ -7,11 +7,13 @@ connection read was written, deleted, flushed, evicted or expired. While that
 subscription has nothing to say, the stamp last read is still the stamp, and
 checking it costs one poll of a local socket.
 
-Why no change slips through: Redis queues the invalidation for the
-subscriber while it executes the writer's SET, before it queues the writer's
-reply, and a change is acknowledged to anyone only after that reply
-(``freshness.changed`` runs on commit, before the response). A request that
-follows a change therefore finds the invalidation already waiting.
+Why no change slips through: Redis writes the invalidations a SET causes in
+the same pass of its event loop as the reply to that SET, though not
+necessarily before it. So the writer (``after_write``, which
+``freshness.changed`` calls on commit, before any response) sends one PING
+after its SET: Redis answers it only in a later pass, so once the writer has
+that answer every invalidation has been written to its subscriber's socket,
+and a request that follows the change finds it waiting.
 
 A Redis that refuses tracking (before 6.0, or a proxy without the command) is
 read with a GET every time, as is a reader whose subscription broke. The stamp
@@ -27,6 +29,19 @@ from typing import Any
 
 RECHECK = 1.0
 CHANNEL = "__redis__:invalidate"
+
+
+def after_write(cache: Any) -> None:
+    """Once this returns, Redis has sent every reader the word of the write just acknowledged."""
+    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client_of is None:
+        return
+    from redis.exceptions import RedisError
+
+    try:
+        client_of(write=True).ping()
+    except (RedisError, OSError):  # the readers still read anew within RECHECK seconds
+        pass
 
 
 class RedisStampReader:
@@ -76,11 +91,21 @@ class RedisStampReader:
     def _still_holds(self) -> bool:
         if time.monotonic() - self.read_at > RECHECK:
             return False
-        if not self.invalidations.can_read(timeout=0):
+        # Either connection readable: a word on the subscription, or the server
+        # closed the reading one (an idle timeout), which would end its tracking.
+        if not self.invalidations.can_read(timeout=0) and not self.data.can_read(timeout=0):
             return True
+        if self.data.can_read(timeout=0):  # a tracked connection never has anything unasked to say
+            raise self._broken_error()
         while self.invalidations.can_read(timeout=0):  # whatever it says, the stamp is read again
             self.invalidations.read_response()
         return False
+
+    @staticmethod
+    def _broken_error() -> BaseException:
+        from redis.exceptions import ConnectionError as Broken
+
+        return Broken("the stamp's tracked connection has unasked-for data")
 
     def _connect(self) -> None:
         from redis.exceptions import ResponseError
