@@ -1,18 +1,19 @@
 """The ``M2M_AUTH`` settings dict, read on every access.
 
 Nothing is copied at import time, so ``override_settings(M2M_AUTH=...)`` works
-everywhere. The merged values and the peppers are remembered for the dict
-they came from (the request path reads them on every request) and forgotten
-when Django reports a settings change. Misconfiguration is reported by the
-system checks in ``checks.py``.
+everywhere. The merged values, and what the request path derives from them
+(``derived``: peppers, prefixes, proxy networks...), are remembered for the
+dict they came from and forgotten when Django reports a settings change.
+Misconfiguration is reported by the system checks in ``checks.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -20,6 +21,7 @@ from django.core.signals import setting_changed
 from . import crypto
 
 DAY = 24 * 3600
+_Derived = TypeVar("_Derived")
 
 DEFAULTS: dict[str, Any] = {
     # First part of every secret's prefix: m2m_ak_, m2m_pat_, m2m_cs_.
@@ -113,7 +115,7 @@ class AppSettings:
     def __init__(self) -> None:
         self._source: object = None
         self._values: dict[str, Any] = {}
-        self._peppers: dict[str, bytes] | None = None
+        self._derived: dict[Callable, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
@@ -125,12 +127,21 @@ class AppSettings:
         source = user_settings()
         if source is not self._source:
             self._values = {**DEFAULTS, **{k: v for k, v in source.items() if k in DEFAULTS}}
-            self._peppers = None
+            self._derived = {}
             self._source = source
         return self._values
 
+    def derived(self, build: Callable[[dict[str, Any]], _Derived]) -> _Derived:
+        """``build(values())``, made once per settings: what a request would otherwise derive anew."""
+        values = self.values()
+        try:
+            return self._derived[build]
+        except KeyError:
+            made = self._derived[build] = build(values)
+            return made
+
     def forget(self, **kwargs: Any) -> None:
-        self._source, self._peppers = None, None
+        self._source, self._derived = None, {}
 
     def prefix(self, kind: str) -> str:
         """The typed prefix of a secret kind, e.g. ``m2m_ak_`` (see ``hashing.prefix``)."""
@@ -145,18 +156,16 @@ class AppSettings:
 
     def peppers(self) -> dict[str, bytes]:
         """Every pepper that may verify a stored hash, by pepper id."""
-        self.values()  # forgets the peppers if M2M_AUTH was replaced
-        if self._peppers is None:
-            self._peppers = self._all_peppers()
-        return self._peppers
+        return self.derived(_all_peppers)
 
-    def _all_peppers(self) -> dict[str, bytes]:
-        keys = [self.current_pepper(), *map(_as_bytes, self.PREVIOUS_PEPPERS)]
-        if self.PEPPER:
-            keys.append(_derived_pepper(settings.SECRET_KEY))
-        fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", [])
-        keys.extend(_derived_pepper(key) for key in fallbacks)
-        return {crypto.pepper_id(key): key for key in keys}
+
+def _all_peppers(values: dict[str, Any]) -> dict[str, bytes]:
+    keys = [app_settings.current_pepper(), *map(_as_bytes, values["PREVIOUS_PEPPERS"])]
+    if values["PEPPER"]:
+        keys.append(_derived_pepper(settings.SECRET_KEY))
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", [])
+    keys.extend(_derived_pepper(key) for key in fallbacks)
+    return {crypto.pepper_id(key): key for key in keys}
 
 
 def user_settings() -> dict[str, Any]:

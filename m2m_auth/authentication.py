@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from . import audit, challenges, verification
+from . import audit, challenges, hashing, verification
 from .app_settings import app_settings
-from .outages import translated
+from .outages import as_503, outage_errors
 from .principals import AuthContext, MachinePrincipal
 
 INVALID = _("Invalid credentials.")
@@ -42,16 +42,22 @@ def header_meta_key(header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
+def api_key_meta_key(values: dict[str, Any]) -> str:
+    return header_meta_key(values["API_KEY_HEADER"])
+
+
 class SecretAuthentication(BaseAuthentication):
     kind = ""
     realm = "api"
 
-    @translated()  # a database or cache outage is a 503, not a 500
     def authenticate(self, request):
-        token = self.get_raw_token(request)
-        if token is None:
-            return None
-        return self.authenticate_token(request, token)
+        try:
+            token = self.get_raw_token(request)
+            if token is None:
+                return None
+            return self.authenticate_token(request, token)
+        except outage_errors() as error:  # a database or cache outage is a 503, not a 500
+            raise as_503(error) from error
 
     def authenticate_header(self, request) -> str:
         return challenges.challenge(request, self.realm, getattr(request, "_m2m_auth_rejected", False))
@@ -62,7 +68,7 @@ class SecretAuthentication(BaseAuthentication):
 
     def get_raw_token(self, request) -> str | None:
         token = bearer_token(request)
-        if token is not None and token.startswith(app_settings.prefix(self.kind)):
+        if token is not None and token.startswith(hashing.prefix(self.kind)):
             return token
         return None
 
@@ -94,7 +100,7 @@ class ApiKeyAuthentication(SecretAuthentication):
         return [f"{app_settings.API_KEY_HEADER}: <key>", challenges.BEARER_FORM]
 
     def get_raw_token(self, request) -> str | None:
-        value = request.META.get(header_meta_key(app_settings.API_KEY_HEADER))
+        value = request.META.get(app_settings.derived(api_key_meta_key))
         if value is not None:
             return value.strip()
         return super().get_raw_token(request)

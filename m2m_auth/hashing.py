@@ -6,7 +6,8 @@ A kind (``api_key``, ``personal_access_token``, ``client_secret``) is the
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from . import crypto
 from .app_settings import app_settings
@@ -19,10 +20,11 @@ class NewSecret(NamedTuple):
 
 
 def prefix(kind: str) -> str:
-    """The typed prefix of a secret kind, e.g. ``m2m_ak_``."""
-    from .models import secret_model  # models import this module
-
-    return f"{app_settings.VENDOR}_{secret_model(kind).prefix_code}_"
+    """The typed prefix of a secret kind, e.g. ``m2m_ak_``; LookupError for an unknown kind."""
+    try:
+        return prefixes()[kind]
+    except KeyError:
+        raise LookupError(f"No secret credential of kind {kind!r}.") from None
 
 
 def new_secret(kind: str) -> NewSecret:
@@ -39,11 +41,15 @@ def matches(token: str, secret_hash: str) -> bool:
     return crypto.verify_token(token, secret_hash, app_settings.peppers())
 
 
-def prefixes() -> dict[str, str]:
+def prefixes() -> Mapping[str, str]:
     """Every secret kind's typed prefix, by kind."""
-    from .models import SECRET_MODELS
+    return app_settings.derived(_typed_prefixes)
 
-    return {model.object_kind: prefix(model.object_kind) for model in SECRET_MODELS}
+
+def _typed_prefixes(values: dict[str, Any]) -> dict[str, str]:
+    from .models import SECRET_MODELS  # models import this module
+
+    return {model.object_kind: f"{values['VENDOR']}_{model.prefix_code}_" for model in SECRET_MODELS}
 
 
 def kind_of(token: str) -> str | None:

@@ -10,6 +10,7 @@ writes and the others write nothing, so the day's count goes up once.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -18,12 +19,15 @@ from .app_settings import app_settings
 from .models.base import SecretCredential
 
 READ_FIELDS = ("last_used_at", "recent_usage")
+WRITTEN_FIELDS = (*READ_FIELDS, "last_used_from")
+_READ = frozenset(READ_FIELDS)
 
 
-def touch(credential: SecretCredential, address: str | None) -> bool:
-    """Record a use, and the client's address, if the last record is older than the interval."""
-    now = timezone.now()
-    if not all(name in credential.__dict__ for name in READ_FIELDS) and not _reread(credential):
+def touch(credential: SecretCredential, address: str | None, now: datetime | None = None) -> bool:
+    """Record a use at ``now`` (by default, ``timezone.now()``), and the client's address, if the
+    last record is older than the interval."""
+    now = now or timezone.now()
+    if not credential.__dict__.keys() >= _READ and not _reread(credential):
         return False  # a narrower lookup left them out, and the row is gone
     if _fresh(credential, now):
         return False
@@ -34,8 +38,12 @@ def touch(credential: SecretCredential, address: str | None) -> bool:
 
 
 def _fresh(credential: SecretCredential, now: datetime) -> bool:
-    interval = timedelta(seconds=app_settings.LAST_USED_INTERVAL)
-    return credential.last_used_at is not None and now - credential.last_used_at < interval
+    last = credential.last_used_at
+    return last is not None and now - last < app_settings.derived(_interval)
+
+
+def _interval(values: dict[str, Any]) -> timedelta:
+    return timedelta(seconds=values["LAST_USED_INTERVAL"])
 
 
 def _claim(credential: SecretCredential, now: datetime, address: str | None) -> bool:

@@ -91,3 +91,23 @@ def test_audit_and_last_use_name_the_forwarded_client(client, proxied, make_role
     assert client.post(TOKEN_URL, {"grant_type": "client_credentials"}, **forwarded,
                        **basic(app.client_id, secret)).status_code == 200
     assert app.secrets.get().last_used_from == "198.51.100.7"
+
+
+def test_a_remembered_answer_follows_a_settings_change(settings):
+    forwarded = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.1", "HTTP_FORWARDED": "for=198.51.100.2"}
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "TRUSTED_PROXIES": []}
+    assert address(**forwarded) == address(**forwarded) == PROXY
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "TRUSTED_PROXIES": [PROXY]}
+    assert address(**forwarded) == "198.51.100.1"
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "FORWARDED_HEADER": "Forwarded"}
+    assert address(**forwarded) == "198.51.100.2"
+    assert addresses.from_trusted_proxy(forwarded)
+
+
+def test_answers_kept_are_bounded_and_long_headers_not_kept(proxied):
+    for n in range(addresses.ANSWERS_KEPT + 10):
+        assert address(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"198.51.{n // 256}.{n % 256}") is not None
+    long = ", ".join(["10.1.0.1"] * 100) + ", 198.51.100.9"
+    assert address(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=long) == "198.51.100.9"
+    kept = addresses.app_settings.derived(addresses.Proxies).answers
+    assert 0 < len(kept) <= addresses.ANSWERS_KEPT and all(len(header or "") <= 256 for _, header in kept)

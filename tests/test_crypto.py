@@ -76,3 +76,9 @@ def test_old_pepper_still_verifies_after_a_pepper_change():
 def test_base62_pads_to_width():
     assert crypto.base62(0, 6) == "000000"
     assert crypto.base62(61, 2) == "0z"
+
+
+@pytest.mark.parametrize("number", [0, 1, 61, 62, 3843, 3844, 62**4 - 1, 62**4, 2**31, 2**32 - 1])
+def test_the_checksum_is_the_crc32_in_six_base62_digits(number, monkeypatch):
+    monkeypatch.setattr(crypto.zlib, "crc32", lambda data: number)
+    assert crypto.checksum("anything") == crypto.base62(number, 6)

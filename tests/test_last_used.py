@@ -150,3 +150,15 @@ def test_a_use_does_not_replace_the_freshness_stamp(shared_redis, make_api_key):
     obj, _ = make_api_key()
     assert not changes_stamp(lambda: last_used.touch(obj, "10.0.0.1"))
     assert ApiKey.objects.get(pk=obj.pk).recent_usage != ""
+
+
+def test_a_changed_interval_is_honoured_on_the_next_use(settings, api_client, make_api_key, clock):
+    obj, key = make_api_key()
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "LAST_USED_INTERVAL": 3600}
+    api_client.get("/api/whoami/", HTTP_X_API_KEY=key)
+    clock.advance(600)
+    api_client.get("/api/whoami/", HTTP_X_API_KEY=key)
+    assert ApiKey.objects.get(pk=obj.pk).last_used_at == clock.now - timedelta(seconds=600)
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "LAST_USED_INTERVAL": 60}
+    api_client.get("/api/whoami/", HTTP_X_API_KEY=key)
+    assert ApiKey.objects.get(pk=obj.pk).last_used_at == clock.now

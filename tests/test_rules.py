@@ -99,3 +99,11 @@ def test_the_admin_refuses_a_pat_scope_its_user_does_not_hold(admin_client, make
                                        "expires_at_1": ""})
     assert response.status_code == 200 and "does not hold scope: orders:write" in response.content.decode()
     assert list(token.scopes.values_list("scope", flat=True)) == ["orders:read"]
+
+
+def test_the_prefixes_follow_a_vendor_change(settings):
+    assert hashing.prefix("api_key") == "m2m_ak_"  # derived once, and remembered
+    settings.M2M_AUTH = {**settings.M2M_AUTH, "VENDOR": "acme"}
+    assert hashing.prefix("api_key") == "acme_ak_" and hashing.kind_of("acme_pat_x") == "personal_access_token"
+    with pytest.raises(LookupError):
+        hashing.prefix("no_such_kind")
