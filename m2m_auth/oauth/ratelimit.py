@@ -18,6 +18,27 @@ taking them is one script call instead of a read and an add per limit
 request that follows. Key names are hashes: a client id may be a secret
 pasted into the wrong field.
 
+On Redis, while no failure is on record, a success sends Redis nothing. When
+every limit's window is known empty (``RedisWindows.known_empty``: held by the
+thread's tracked reader, which Redis tells of every write to a window), the
+secret is verified first; a success answers at once, and a failure takes its
+slots then, answering 429 if a limit is full (another worker's failures in the
+meantime) and 401 otherwise, keeping them. Whenever a window is not known
+empty (failures on record, first sight of this client or address, tracking
+unavailable, another cache, the cache down) the slots are taken first, as
+above. Why this keeps the limits:
+
+- A correct secret is still refused once failures fill a window: its windows
+  are then not empty, so it takes its slots first and finds none.
+- At most N wrong guesses per window are answered 401: a failure verified
+  first is answered only after taking a slot, 429 when there is none.
+- What is new is one race: a correct guess verified while the very first
+  failures of an empty window are being recorded elsewhere, before Redis's
+  invalidation reaches this worker. Redis queues that invalidation before it
+  replies to the writer, so the window is microseconds wide, and it can only
+  let through a guess of a secret with more than 160 random bits; from the
+  next request on, every worker takes its slots first.
+
 Without a working cache (``shared_cache.errors()``: down, or a database cache
 without its table) the limits are kept per process, with a warning at most every
 few seconds: weaker across workers, but a cache outage never turns a request
