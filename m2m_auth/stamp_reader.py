@@ -17,12 +17,15 @@ follows a change therefore finds the invalidation already waiting.
 A Redis that refuses tracking (before 6.0, or a proxy without the command) is
 read every time, as is a reader whose subscription broke. Each key is also
 read anew at least every ``RECHECK`` seconds, so a subscription that died
-without a word (a silent network partition) costs at most that.
+without a word (a silent network partition) costs at most that. A reading
+connection the server closed (which ends its tracking while the subscription
+lives on) is seen by the same poll that watches for invalidations.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import time
 from typing import Any
 
@@ -40,6 +43,7 @@ class TrackedReader:
         self.pid = os.getpid()
         self.data: Any = None
         self.invalidations: Any = None
+        self.watch: Any = None  # a poll object over both connections' sockets
         self.values: dict[str, tuple[Any, float]] = {}  # key -> (the reply, when it was read)
 
     def read(self, command: str, keys: list[str]) -> list[Any]:
@@ -84,8 +88,12 @@ class TrackedReader:
         return [self.values[key][0] for key in keys]
 
     def _drop_invalidated(self) -> None:
-        if self.invalidations is None or not self.invalidations.can_read(timeout=0):
+        if self.invalidations is None or (self.watch is not None and not self.watch.poll(0)):
             return
+        if self.data.can_read(timeout=0):  # the server closed it (ending its tracking), or sent what we never asked
+            from redis.exceptions import ConnectionError as Broken
+
+            raise Broken("the tracked connection has something unasked to say")
         while self.invalidations.can_read(timeout=0):
             message = self.invalidations.read_response()
             named = message[2] if isinstance(message, list) and len(message) == 3 else None
@@ -114,6 +122,10 @@ class TrackedReader:
             self.tracking = False
             return
         self.invalidations = invalidations
+        if hasattr(select, "poll"):  # both sockets in one call: the check a held key costs
+            self.watch = select.poll()
+            for connection in (self.data, invalidations):
+                self.watch.register(connection._sock, select.POLLIN)
 
     def _new_connection(self) -> Any:
         # RESP2 whatever the pool speaks: invalidations then come as messages on
@@ -130,7 +142,7 @@ class TrackedReader:
         self._forget()
 
     def _forget(self) -> None:
-        self.data = self.invalidations = None
+        self.data = self.invalidations = self.watch = None
         self.values = {}
 
 

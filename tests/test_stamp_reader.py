@@ -107,3 +107,12 @@ def test_a_forked_worker_reads_over_connections_of_its_own(reader, monkeypatch):
     monkeypatch.setattr(stamp_reader.os, "getpid", lambda: reader.pid + 1)
     assert freshness.current() == first
     assert reader.data is not inherited
+
+
+def test_a_reading_connection_closed_alone_is_seen_before_a_held_stamp_is_used(reader, raw, shared_redis):
+    """Its tracking ends with it while the subscription lives on: no invalidation would come."""
+    freshness.current()
+    killed = raw.client_kill_filter(addr="%s:%s" % reader.data._sock.getsockname())
+    assert killed == 1
+    raw.set(key(shared_redis), b"written after the kill")
+    assert freshness.current() == b"written after the kill"
