@@ -11,6 +11,7 @@ from m2m_auth import issuing, stamp_reader
 from m2m_auth.oauth import ratelimit, redis_window
 
 from .oauth_helpers import request_token
+from .test_stamp_reader import delivered
 from .test_ratelimit import ADDRESS, CLIENT, fail_once, succeed_once
 
 COMMAND_NAME = re.compile(rb"\*\d+\r\n\$\d+\r\n([A-Z]+)\r\n")
@@ -48,17 +49,23 @@ def window_key(shared_redis, client_id=CLIENT, address=ADDRESS) -> str:
     return shared_redis.make_and_validate_key(ratelimit._names(client_id, address)[1])
 
 
-def other_worker_fails(raw, key: str, times: int = 1) -> None:
-    """What another worker's kept slots look like in Redis."""
+def other_worker_fails(shared_redis, raw, key: str, times: int = 1) -> None:
+    """What another worker's kept slots look like in Redis, once Redis has told this worker."""
     now = redis_window.time.time()
     raw.zadd(key, {f"elsewhere-{number}": now + 60 for number in range(times)})
     raw.expire(key, 61)
+    delivered(shared_redis._m2m_auth_stamp_reader)
 
 
 def test_a_success_with_every_window_empty_sends_redis_nothing(shared_redis, commands):
+    """A few tries: other test runs on the same Redis server (other databases, keys of the same names)
+    can make the reader read again, tracking being by key name."""
     assert succeed_once() is None  # reads that the windows are empty, and holds it
-    commands.clear()
-    assert [succeed_once() for _ in range(3)] == [None] * 3
+    for _ in range(5):
+        commands.clear()
+        assert succeed_once() is None
+        if not commands:
+            break
     assert commands == []
 
 
@@ -87,7 +94,7 @@ def test_a_full_window_refuses_even_a_correct_secret(shared_redis):
 
 def test_another_workers_failure_is_seen_on_the_next_request(shared_redis, raw, commands):
     succeed_once()
-    other_worker_fails(raw, window_key(shared_redis), times=10)
+    other_worker_fails(shared_redis, raw, window_key(shared_redis), times=10)
     commands.clear()
     assert succeed_once() is not None  # the full window refuses: the windows were read again
     assert "EXISTS" in commands
@@ -100,7 +107,7 @@ def test_a_failure_racing_the_first_ones_elsewhere_is_refused_when_the_window_is
     succeed_once()
     reader = shared_redis._m2m_auth_stamp_reader
     monkeypatch.setattr(reader, "_drop_invalidated", lambda: None)  # the word is still on its way
-    other_worker_fails(raw, window_key(shared_redis), times=10)
+    other_worker_fails(shared_redis, raw, window_key(shared_redis), times=10)
     with ratelimit.limited(CLIENT, ADDRESS) as attempt:
         assert attempt.retry_after is None and attempt.take_late is not None
         wait = attempt.fail()
@@ -138,5 +145,5 @@ def test_at_the_token_endpoint(client, shared_redis, raw, make_role):
     assert request_token(client, app, "m2m_cs_wrong").status_code == 401
     assert raw.zcard(key) == 1
     assert request_token(client, app, secret).status_code == 200
-    other_worker_fails(raw, key, times=9)
+    other_worker_fails(shared_redis, raw, key, times=9)
     assert request_token(client, app, secret).status_code == 429

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+
 import pytest
 
 from m2m_auth import freshness, stamp_reader
@@ -32,6 +34,13 @@ def count_gets(reader, monkeypatch):
     monkeypatch.setattr(reader.data, "send_command", counted)
 
 
+def delivered(reader) -> None:
+    """Wait until Redis has written the invalidation of a write just made: it writes it right after the
+    writer's reply, so a read in the same microseconds could come first (a request cannot: it follows a
+    response)."""
+    select.select([reader.invalidations._sock], [], [], 1)
+
+
 def key(shared_redis):
     return shared_redis.make_and_validate_key(freshness.STAMP_KEY)
 
@@ -47,6 +56,7 @@ def test_a_write_by_another_client_is_seen_on_the_next_read(reader, raw, shared_
     before = freshness.current()
     count_gets(reader, monkeypatch)
     raw.set(key(shared_redis), b"written elsewhere")
+    delivered(reader)
     assert freshness.current() == b"written elsewhere" != before
     assert reader.gets == 1
     assert freshness.current() == b"written elsewhere" and reader.gets == 1  # held again
@@ -59,6 +69,7 @@ def test_a_stamp_gone_from_redis_is_replaced_by_a_new_one(reader, raw, shared_re
         raw.delete(key(shared_redis))
     else:
         shared_redis.clear()
+    delivered(reader)
     after = freshness.current()
     assert after is not None and after != before
 
@@ -76,6 +87,7 @@ def test_connections_the_server_closed_are_made_anew_and_still_told(reader, raw,
     raw.client_kill_filter(_type="pubsub", skipme=True)
     assert freshness.current() == first
     raw.set(key(shared_redis), b"after the restart")
+    delivered(reader)
     assert freshness.current() == b"after the restart"
 
 

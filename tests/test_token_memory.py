@@ -117,7 +117,9 @@ def test_a_scheduled_key_signs_from_its_start_time(client, service, shared_redis
 
 def test_a_token_request_sends_redis_nothing_while_no_failure_is_on_record(client, service, shared_redis,
                                                                            monkeypatch):
-    """The stamp and the limits' empty windows are held by the tracked reader (tests/test_quiet_success.py)."""
+    """The stamp and the limits' empty windows are held by the tracked reader (tests/test_quiet_success.py).
+    A few tries: on a Redis shared with other test runs, their writes to keys of the same names in other
+    databases, or their flushes, make the reader read again (tracking is by key name, across databases)."""
     app, secret, _ = service
     warm(client, app, secret)
     events = []
@@ -129,7 +131,11 @@ def test_a_token_request_sends_redis_nothing_while_no_failure_is_on_record(clien
         send(self, packed, *args, **kw))[1])
     monkeypatch.setattr(connection_class, "read_response", lambda self, *args, **kw: (
         events.append("reply"), read(self, *args, **kw))[1])
-    assert request_token(client, app, secret).status_code == 200
+    for _ in range(5):
+        events.clear()
+        assert request_token(client, app, secret).status_code == 200
+        if not events:
+            break
     assert events == []
 
 

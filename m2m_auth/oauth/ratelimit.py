@@ -34,8 +34,9 @@ above. Why this keeps the limits:
   first is answered only after taking a slot, 429 when there is none.
 - What is new is one race: a correct guess verified while the very first
   failures of an empty window are being recorded elsewhere, before Redis's
-  invalidation reaches this worker. Redis queues that invalidation before it
-  replies to the writer, so the window is microseconds wide, and it can only
+  invalidation reaches this worker. Redis writes that invalidation in the same
+  pass as its reply to the writer, so the window is microseconds wide (unless
+  Redis is descheduled between the two writes), and it can only
   let through a guess of a secret with more than 160 random bits; from the
   next request on, every worker takes its slots first.
 

@@ -83,10 +83,12 @@ class RedisWindows:
         self.unread = 0  # replies of give-backs sent and not read yet
         self.keys: dict[str, str] = {}
         self.busy: dict[str, float] = {}  # key -> until when it is taken for non-empty
+        self.reader: Any = None
 
     def known_empty(self, names: list[str], reader: Any) -> bool:
         """Whether the windows of these limits are all empty, as held by ``reader`` (a ``TrackedReader``
         of this Redis); False when that is not known: tracking refused, or a window busy lately."""
+        self.reader = reader  # told of this thread's own takes at once, not when their invalidation arrives
         if not reader.tracking:
             return False
         keys, now = [self._key(name) for name in names], time.monotonic()
@@ -107,6 +109,8 @@ class RedisWindows:
             wait, value = self._run(arguments)
         except self.errors.ConnectionError:  # a connection the server closed (say, it restarted): one more try, anew
             wait, value = self._run(arguments)
+        for key in keys if self.reader is not None else ():
+            self.reader.read_again(key)
         return Taken(int(wait) or None, keys, slot, value)
 
     def give_back(self, keys: list[str], slot: str) -> None:
