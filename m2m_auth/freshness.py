@@ -78,12 +78,18 @@ def read(cache: Any, *, again: bool = False) -> Any:
     """
     # Django's Redis backend, read without its layer (stamp_reader.py): the stamp
     # is compared, never decoded, so its stored bytes serve as well as its value.
-    reader = cache.__dict__.get("_m2m_auth_stamp_reader")
-    if reader is None:
-        reader = cache._m2m_auth_stamp_reader = _stamp_reader(cache)
-    elif again:
-        getattr(reader, "read_again", _nothing)()
-    return reader()
+    this_thread = reader(cache)
+    if again:
+        getattr(this_thread, "read_again", _nothing)()
+    return this_thread()
+
+
+def reader(cache: Any) -> Callable[[], Any]:
+    """This cache object's stamp reader (with Redis, the ``RedisStampReader`` that also holds other keys)."""
+    found = cache.__dict__.get("_m2m_auth_stamp_reader")
+    if found is None:
+        found = cache._m2m_auth_stamp_reader = _stamp_reader(cache)
+    return found
 
 
 def _nothing() -> None:
@@ -95,8 +101,8 @@ def _stamp_reader(cache: Any) -> Callable[[], Any]:
     client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
     if client_of is None:
         return lambda: cache.get(STAMP_KEY)
-    key = cache.make_and_validate_key(STAMP_KEY)
-    return RedisStampReader(client_of(key).connection_pool, key)
+    # the primary (write=True): a replica's lag would hide a change, or a rate limit's failure
+    return RedisStampReader(client_of(write=True).connection_pool, cache.make_and_validate_key(STAMP_KEY))
 
 
 def changed() -> None:

@@ -115,9 +115,11 @@ def test_a_scheduled_key_signs_from_its_start_time(client, service, shared_redis
     assert unverified(request_token(client, app, secret).json()["access_token"])[0]["kid"] == scheduled.kid
 
 
-def test_a_token_request_waits_for_one_redis_reply(client, service, shared_redis, monkeypatch):
-    """The limiter's script (which reads the stamp too) is the one round trip; the give-back of a success
-    is sent without waiting, and its replies are read with the next request's script."""
+def test_a_token_request_sends_redis_nothing_while_no_failure_is_on_record(client, service, shared_redis,
+                                                                           monkeypatch):
+    """The stamp and the limits' empty windows are held by the tracked reader (tests/test_quiet_success.py).
+    A few tries: on a Redis shared with other test runs, their writes to keys of the same names in other
+    databases, or their flushes, make the reader read again (tracking is by key name, across databases)."""
     app, secret, _ = service
     warm(client, app, secret)
     events = []
@@ -129,8 +131,12 @@ def test_a_token_request_waits_for_one_redis_reply(client, service, shared_redis
         send(self, packed, *args, **kw))[1])
     monkeypatch.setattr(connection_class, "read_response", lambda self, *args, **kw: (
         events.append("reply"), read(self, *args, **kw))[1])
-    assert request_token(client, app, secret).status_code == 200
-    assert events == ["EVALSHA", "reply", "reply", "EVAL"]
+    for _ in range(5):
+        events.clear()
+        assert request_token(client, app, secret).status_code == 200
+        if not events:
+            break
+    assert events == []
 
 
 def test_the_limiter_still_limits_with_redis(client, service, shared_redis):

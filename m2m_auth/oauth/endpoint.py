@@ -73,8 +73,10 @@ def authenticate_caller(request) -> tuple[ClientAuthentication | None, JsonRespo
         outcome = client_auth.authenticate_client(authorization, form, address, assertion_audiences(request),
                                                   certificate)
         if outcome.method is not None and outcome.application is None:
-            attempt.fail()
+            wait = attempt.fail()
             audit.failed_authentication("client", outcome.client_id or "-", address, f"{outcome.method} failed")
+            if wait:
+                return None, too_many_failures(wait)
     return outcome, None
 
 

@@ -18,6 +18,28 @@ taking them is one script call instead of a read and an add per limit
 request that follows. Key names are hashes: a client id may be a secret
 pasted into the wrong field.
 
+On Redis, while no failure is on record, a success sends Redis nothing. When
+every limit's window is known empty (``RedisWindows.known_empty``: held by the
+thread's tracked reader, which Redis tells of every write to a window), the
+secret is verified first; a success answers at once, and a failure takes its
+slots then, answering 429 if a limit is full (another worker's failures in the
+meantime) and 401 otherwise, keeping them. Whenever a window is not known
+empty (failures on record, first sight of this client or address, tracking
+unavailable, another cache, the cache down) the slots are taken first, as
+above. Why this keeps the limits:
+
+- A correct secret is still refused once failures fill a window: its windows
+  are then not empty, so it takes its slots first and finds none.
+- At most N wrong guesses per window are answered 401: a failure verified
+  first is answered only after taking a slot, 429 when there is none.
+- What is new is one race: a correct guess verified while the very first
+  failures of an empty window are being recorded elsewhere, before Redis's
+  invalidation reaches this worker. Redis writes that invalidation in the same
+  pass as its reply to the writer, so the window is microseconds wide (unless
+  Redis is descheduled between the two writes), and it can only
+  let through a guess of a secret with more than 160 random bits; from the
+  next request on, every worker takes its slots first.
+
 Without a working cache (``shared_cache.errors()``: down, or a database cache
 without its table) the limits are kept per process, with a warning at most every
 few seconds: weaker across workers, but a cache outage never turns a request
@@ -48,16 +70,25 @@ FALLBACK = LocMemCache("m2m_auth.ratelimit", {"OPTIONS": {"MAX_ENTRIES": 100_000
 
 @dataclass
 class Attempt:
-    """One client authentication under the limits; ``retry_after`` is set when refused."""
+    """One client authentication under the limits; ``retry_after`` is set when refused.
+
+    ``take_late``: the slots were not taken before verifying (every window empty), and are taken by ``fail()``.
+    """
 
     release: Callable[[list[str]], None]
     slots: list[str] = field(default_factory=list)
     retry_after: int | None = None
     failed: bool = False
+    take_late: Callable[[], Attempt] | None = None
 
-    def fail(self) -> None:
-        """Keep the slots: the failure counts until they expire."""
+    def fail(self) -> int | None:
+        """Keep the slots: the failure counts until they expire. Returns the Retry-After when the failure
+        found a limit full (answer 429, not 401)."""
         self.failed = True
+        if self.take_late is not None:
+            taken, self.take_late = self.take_late(), None
+            self.release, self.slots, self.retry_after = taken.release, taken.slots, taken.retry_after
+        return self.retry_after
 
     def give_back(self) -> None:
         if not self.slots:
@@ -82,13 +113,30 @@ def limited(client_id: str | None, address: str | None) -> Iterator[Attempt]:
 
 def reserve(client_id: str | None, address: str | None) -> Attempt:
     limits = _limits(client_id, address)
+    return _or_per_process(lambda: _reserve(limits), limits)
+
+
+def _reserve(limits: list[tuple[str, int]]) -> Attempt:
+    cache = shared_cache.cache()
+    windows = redis_window.of(cache)
+    if windows is None:
+        return _take_slots(cache, limits)
+    if windows.known_empty([name for name, _ in limits], freshness.reader(cache)):
+        return Attempt(_nothing_taken, take_late=lambda: _or_per_process(lambda: _take_window(windows, limits), limits))
+    return _take_window(windows, limits)
+
+
+def _or_per_process(take: Callable[[], Attempt], limits: list[tuple[str, int]]) -> Attempt:
+    """``take()``, or the slots kept in this process if the cache is down."""
     try:
-        cache = shared_cache.cache()
-        windows = redis_window.of(cache)
-        return _take_slots(cache, limits) if windows is None else _take_window(windows, limits)
+        return take()
     except shared_cache.errors() as error:
         warn(PER_PROCESS, error)
         return _take_slots(FALLBACK, limits)
+
+
+def _nothing_taken(slots: list[str]) -> None:
+    return None
 
 
 def _limits(client_id: str | None, address: str | None) -> list[tuple[str, int]]:
@@ -112,7 +160,7 @@ def _take_window(windows: redis_window.RedisWindows, limits: list[tuple[str, int
     taken = windows.take(limits, time.time(), app_settings.CLIENT_AUTH_FAILURE_WINDOW, freshness.STAMP_KEY)
     remembered.stamp_read(taken.read)
     if taken.wait:
-        return Attempt(lambda _: None, retry_after=taken.wait)
+        return Attempt(_nothing_taken, retry_after=taken.wait)
     return Attempt(lambda keys: windows.give_back(keys, taken.slot), taken.keys)
 
 

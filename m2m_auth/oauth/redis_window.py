@@ -17,6 +17,13 @@ breaks), the slots expire with the window, as a failure's do.
 The connection is the windows' alone (one per cache object, so per thread),
 made anew in a forked worker: redis-py's pool would hand it to another
 command with replies still unread.
+
+Whether every window of an attempt is empty is read with EXISTS through the
+thread's tracked reader (``stamp_reader.py``), which holds the answer until
+Redis says a window was written, so ``known_empty`` costs no round trip while
+no failure is on record. A window found busy is taken for busy for
+``RECHECK`` seconds without asking again: a stale "busy" only costs today's
+flow, never a missed failure.
 """
 
 from __future__ import annotations
@@ -24,8 +31,11 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
+
+from ..stamp_reader import RECHECK
 
 TAKE = """
 local now, window, slot = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
@@ -72,6 +82,23 @@ class RedisWindows:
         self.pid = 0
         self.unread = 0  # replies of give-backs sent and not read yet
         self.keys: dict[str, str] = {}
+        self.busy: dict[str, float] = {}  # key -> until when it is taken for non-empty
+        self.reader: Any = None
+
+    def known_empty(self, names: list[str], reader: Any) -> bool:
+        """Whether the windows of these limits are all empty, as held by ``reader`` (a ``TrackedReader``
+        of this Redis); False when that is not known: tracking refused, or a window busy lately."""
+        self.reader = reader  # told of this thread's own takes at once, not when their invalidation arrives
+        if not reader.tracking:
+            return False
+        keys, now = [self._key(name) for name in names], time.monotonic()
+        if any(self.busy.get(key, 0.0) > now for key in keys):
+            return False
+        busy = [key for key, exists in zip(keys, reader.read("EXISTS", keys)) if exists]
+        if len(self.busy) + len(busy) > MAX_KEYS:
+            self.busy.clear()
+        self.busy.update((key, now + RECHECK) for key in busy)
+        return not busy
 
     def take(self, limits: list[tuple[str, int]], now: float, window: int, read: str) -> Taken:
         """A slot of every limit (name, size), and the raw value of the cache key ``read``."""
@@ -82,6 +109,8 @@ class RedisWindows:
             wait, value = self._run(arguments)
         except self.errors.ConnectionError:  # a connection the server closed (say, it restarted): one more try, anew
             wait, value = self._run(arguments)
+        for key in keys if self.reader is not None else ():
+            self.reader.read_again(key)
         return Taken(int(wait) or None, keys, slot, value)
 
     def give_back(self, keys: list[str], slot: str) -> None:

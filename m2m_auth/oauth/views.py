@@ -34,9 +34,9 @@ class TokenView(Endpoint):
                 return too_many_failures(attempt.retry_after)
             headers, body, status = token_response(request, address)
             if status == 401:
-                attempt.fail()
+                wait = attempt.fail()
                 audit.failed_authentication("client", claimed or "-", address, "token endpoint")
-                return invalid_client()
+                return too_many_failures(wait) if wait else invalid_client()
         return HttpResponse(body, status=status, headers={"Content-Type": "application/json", **headers, **NO_STORE})
 
 
