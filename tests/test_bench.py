@@ -57,6 +57,15 @@ def test_the_writes_of_every_case_are_counted(result):
         assert run["writes"]["m2m-key"]["repeat within the interval"] == []
 
 
+def test_a_first_use_writes_the_credentials_own_row_once(result):
+    own_table = {"m2m-key": "UPDATE apikey", "m2m-pat": "UPDATE personalaccesstoken", "m2m-token": "UPDATE clientsecret"}
+    for run in result["runs"].values():
+        for scheme, update in own_table.items():
+            # without REDIS_URL the cache is the database's: its rows are not the credential's writes
+            first_use = [write for write in run["writes"][scheme]["first use"] if not write.endswith(" cache")]
+            assert first_use == [update], (scheme, run["writes"][scheme])
+
+
 def test_a_key_costs_at_most_one_query_and_no_write_on_a_repeat(result):
     for run in result["runs"].values():
         assert run["queries"]["m2m-key"]["queries"] <= 1
