@@ -5,12 +5,14 @@ import asyncio
 import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
 import requests
+from django.db import connection
 
 import m2m_auth
 from m2m_auth import issuing, rbac
@@ -27,7 +29,29 @@ def demo(live_server):
     return live_server.url, app, secret, auth
 
 
+@pytest.fixture
+def one_request_at_a_time_on_memory_sqlite(live_server):
+    """The client sends concurrently; an in-memory SQLite test database is one connection
+    that the live server's threads share, which concurrent queries would misuse
+    ("bad parameter or other API misuse"). A file or PostgreSQL database gives each
+    thread its own: there the server stays concurrent."""
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        yield
+        return
+    server = live_server.thread.httpd
+    application, lock = server.get_app(), threading.Lock()
+
+    def serialized(environ, start_response):
+        with lock:
+            return application(environ, start_response)
+
+    server.set_app(serialized)
+    yield
+    server.set_app(application)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("one_request_at_a_time_on_memory_sqlite")
 def test_requests_httpx_and_async_httpx_call_the_demo(demo):
     url, _, _, auth = demo
     assert requests.get(f"{url}/api/orders/", auth=auth).status_code == 200
