@@ -26,7 +26,7 @@ _gates: dict[str, float] = {}
 
 
 def cache() -> BaseCache:
-    return caches[app_settings.CACHE]
+    return caches[app_settings.values()["CACHE"]]
 
 
 def errors() -> tuple[type[BaseException], ...]:

@@ -20,11 +20,11 @@ from rest_framework import exceptions
 from .. import audit, freshness, inputs, verification
 from ..app_settings import app_settings
 from ..authentication import INVALID, SecretAuthentication, bearer_token
-from ..outages import translated
+from ..outages import as_503, outage_errors
 from ..principals import AuthContext, MachinePrincipal, TokenUser
 from . import keys, mtls, revocation
 from .tokens import issuer
-from .verify import InvalidToken, looks_like_jwt, scopes_of, verify_remembered
+from .verify import InvalidToken, scopes_of, verify_remembered
 
 
 class JWTAuthentication(SecretAuthentication):
@@ -32,7 +32,6 @@ class JWTAuthentication(SecretAuthentication):
 
     kind = "oauth_client"
 
-    @translated()
     def authenticate(self, request):
         token = bearer_token(request)
         if token is None or not token.startswith("eyJ"):
@@ -46,23 +45,23 @@ class JWTAuthentication(SecretAuthentication):
             verification.log_refusal(self.kind, inputs.loggable(claims.get("jti")), audit.client_address(request),
                                      str(error))
             raise exceptions.AuthenticationFailed(INVALID) from None
+        except outage_errors() as error:
+            raise as_503(error) from error
         return self.principal(claims), self.context(claims)
 
     def verify(self, request, token: str) -> dict:
-        if not looks_like_jwt(token):
-            raise InvalidToken("not a compact JWS")
         settings = app_settings.values()
         remote = settings["REMOTE_ISSUER"]
         if remote:
-            return self.verify_remote(token, remote.rstrip("/"), settings["JWT_AUDIENCE"])
+            return self.verify_remote(token, remote.rstrip("/"), settings)
         stamp = freshness.stamp_or_forget()  # the one cache read of the request
-        claims = verify_remembered(token, stamp, issuer=issuer(request), audiences=settings["JWT_AUDIENCE"],
-                                   key_for=lambda kid: keys.verification_key(kid, stamp))
+        claims = verify_remembered(token, stamp, issuer=issuer(request, settings), audiences=settings["JWT_AUDIENCE"],
+                                   key_for=lambda kid: keys.verification_key(kid, stamp), leeway=settings["JWT_LEEWAY"])
         if settings["JWT_REVOCATION_CHECK"] and revocation.is_revoked(claims["jti"], stamp):
             raise InvalidToken("revoked")
         return claims
 
-    def verify_remote(self, token: str, remote: str, audiences: list[str]) -> dict:
+    def verify_remote(self, token: str, remote: str, settings: dict) -> dict:
         """Offline, with the issuer's published keys and the revocations its feed announced: no cache call."""
         from .remote_feed import follower_for
         from .remote_keys import remote_key_source
@@ -70,8 +69,8 @@ class JWTAuthentication(SecretAuthentication):
         follower = follower_for(remote)
         follower.check_fresh()
         source = remote_key_source(remote)
-        claims = verify_remembered(token, ("remote", source.version()), issuer=remote, audiences=audiences,
-                                   key_for=source.key)
+        claims = verify_remembered(token, ("remote", source.version()), issuer=remote,
+                                   audiences=settings["JWT_AUDIENCE"], key_for=source.key, leeway=settings["JWT_LEEWAY"])
         if follower.is_revoked("jwt", claims["jti"]):
             raise InvalidToken("revoked")
         return claims

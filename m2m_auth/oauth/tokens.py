@@ -18,10 +18,11 @@ from . import keys
 TOKEN_TYPE = "at+jwt"
 
 
-def issuer(request: Any = None) -> str:
+def issuer(request: Any = None, settings: dict[str, Any] | None = None) -> str:
     """The configured issuer, or this site's root URL as the request shows it."""
-    if app_settings.ISSUER:
-        return app_settings.ISSUER.rstrip("/")
+    configured = (settings or app_settings.values())["ISSUER"]
+    if configured:
+        return configured.rstrip("/")
     if request is None:
         return "http://127.0.0.1:8000"
     return request.build_absolute_uri("/").rstrip("/")

@@ -71,12 +71,15 @@ def verify_remembered(
     issuer: str,
     audiences: Iterable[str],
     key_for: Callable[[str], jwt.PyJWK | None],
+    leeway: int | None = None,
 ) -> dict:
     """``verify_access_token`` without the deny-list, its signature check remembered under ``stamp``.
 
     The stamp must change whenever a verification key does (local: the freshness
     stamp; remote: the key set's version); None remembers nothing.
     """
+    if len(token) > MAX_LENGTH:  # the shape itself is checked when the token is first verified
+        raise InvalidToken("not a compact JWS")
     audiences = tuple(audiences)
     memo_key = (hashlib.sha256(token.encode()).digest(), issuer, audiences)
     claims = _remembered.get(memo_key, stamp)
@@ -84,13 +87,15 @@ def verify_remembered(
         claims = verify_access_token(token, issuer=issuer, audiences=audiences, key_for=key_for)
         _remembered.put(memo_key, stamp, claims)
     else:
-        check_times(claims)
+        check_times(claims, leeway)
     return dict(claims)  # the caller's to keep: a view that changes it changes no later request
 
 
-def check_times(claims: dict) -> None:
+def check_times(claims: dict, leeway: int | None = None) -> None:
     """``exp`` and ``nbf`` now, with the leeway ``jwt.decode`` allowed when the claims were verified."""
-    now, leeway = time.time(), app_settings.JWT_LEEWAY
+    now = time.time()
+    if leeway is None:
+        leeway = app_settings.JWT_LEEWAY
     if now >= int(claims["exp"]) + leeway:
         raise InvalidToken("expired")
     if "nbf" in claims and now < int(claims["nbf"]) - leeway:
