@@ -133,6 +133,18 @@ def test_followers_sharing_a_cache_make_one_follower_at_the_issuer(client, remot
     assert all(follower.synced_at == leader.synced_at for follower in others)
 
 
+def test_a_follower_that_is_not_the_leader_asks_for_the_lease_once_a_poll_interval(client, remote, monkeypatch):
+    leader, other = follower_of(client), follower_of(client)
+    one_round(leader)
+    other.client.poll_interval = 60
+    asked = []
+    lead = other._lead
+    monkeypatch.setattr(other, "_lead", lambda: asked.append(True) or lead())
+    for _ in range(5):
+        other.step()
+    assert len(asked) == 1 and other.synced_at == leader.synced_at
+
+
 def test_an_unreachable_feed_keeps_what_it_has_then_says_stale_then_refuses_if_asked(client, remote, service,
                                                                                    settings):
     app, secret = service

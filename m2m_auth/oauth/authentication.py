@@ -23,6 +23,8 @@ from ..authentication import INVALID, SecretAuthentication, bearer_token
 from ..outages import as_503, outage_errors
 from ..principals import AuthContext, MachinePrincipal, TokenUser
 from . import keys, mtls, revocation
+from .remote_feed import follower_for
+from .remote_keys import remote_key_source
 from .tokens import issuer
 from .verify import InvalidToken, scopes_of, verify_remembered
 
@@ -63,11 +65,8 @@ class JWTAuthentication(SecretAuthentication):
 
     def verify_remote(self, token: str, remote: str, settings: dict) -> dict:
         """Offline, with the issuer's published keys and the revocations its feed announced: no cache call."""
-        from .remote_feed import follower_for
-        from .remote_keys import remote_key_source
-
         follower = follower_for(remote)
-        follower.check_fresh()
+        follower.check_fresh(settings["REMOTE_FEED_REFUSE_AFTER"])
         source = remote_key_source(remote)
         claims = verify_remembered(token, ("remote", source.version()), issuer=remote,
                                    audiences=settings["JWT_AUDIENCE"], key_for=source.key, leeway=settings["JWT_LEEWAY"])

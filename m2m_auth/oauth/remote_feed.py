@@ -64,12 +64,14 @@ class FeedFollower:
     def staleness(self) -> float:
         return self.clock() - (self.synced_at or self.started_at)
 
-    def refusing(self) -> bool:
-        limit = app_settings.REMOTE_FEED_REFUSE_AFTER
+    def refusing(self, limit: float | None = None) -> bool:
+        """Whether the feed is older than ``limit`` (default: the ``REMOTE_FEED_REFUSE_AFTER`` setting)."""
+        if limit is None:
+            limit = app_settings.REMOTE_FEED_REFUSE_AFTER
         return limit is not None and self.staleness() > limit
 
-    def check_fresh(self) -> None:
-        if self.refusing():
+    def check_fresh(self, limit: float | None = None) -> None:
+        if self.refusing(limit):
             raise ServiceUnavailable()
 
     def status(self) -> dict:
@@ -110,8 +112,10 @@ class FeedFollower:
 
     def step(self) -> None:
         self.sync_from_cache()
-        if time.monotonic() >= self._next_poll and self._lead():
-            self.poll()
+        if time.monotonic() >= self._next_poll:
+            # Those that are not the leader ask for the lease once a poll interval too, not on every sync.
+            if self._lead():
+                self.poll()
             self._next_poll = time.monotonic() + self.client.poll_interval * random.uniform(0.8, 1.2)
         if self.clock() - self._forgotten_at > FORGET_EVERY:
             self._forget_expired()
