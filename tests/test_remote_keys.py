@@ -106,6 +106,16 @@ def test_a_flood_of_unknown_kids_is_one_fetch_per_interval(issuer, clock):
     assert issuer.fetches == 2
 
 
+def test_an_empty_key_set_is_fetched_again_within_seconds_not_a_minute(issuer, clock):
+    keys = source(issuer, clock)
+    assert keys.key("k1") is None
+    issuer.add_key("k1")
+    clock.now += 0.5
+    assert keys.key("k1") is None and issuer.fetches == 1
+    clock.now += 1
+    assert keys.key("k1") is not None and issuer.fetches == 2
+
+
 def test_failures_keep_the_last_good_keys(issuer, clock):
     issuer.add_key("k1")
     keys = source(issuer, clock, max_age=10)

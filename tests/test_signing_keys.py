@@ -149,6 +149,14 @@ def test_jwks_endpoint_publishes_public_keys_only(client):
     assert client.post("/.well-known/jwks.json").status_code == 405
 
 
+def test_jwks_publishes_the_first_keys_even_after_a_racing_worker_cached_the_empty_set(client):
+    from m2m_auth import shared_cache
+
+    keys.current_key()  # another worker bootstrapped...
+    shared_cache.set(keys.CACHE_KEY, [], 60)  # ...after this one had read no keys and before it cached that
+    assert len(client.get("/.well-known/jwks.json").json()["keys"]) == 2
+
+
 def run(*args):
     out = StringIO()
     call_command("m2m", *args, stdout=out)

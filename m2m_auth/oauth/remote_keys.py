@@ -65,7 +65,8 @@ class RemoteKeySource:
         if self._age() > self._lifetime:
             self._refresh(STALE_RETRY_SECONDS)
         elif kid not in self._keys:
-            self._refresh(self.min_refresh_interval)
+            # An issuer always publishes a key: an empty set (fetched while it bootstrapped) is retried soon.
+            self._refresh(self.min_refresh_interval if self._keys else STALE_RETRY_SECONDS)
         return self._keys.get(kid)
 
     def version(self) -> int:
