@@ -19,8 +19,6 @@ def jwks_view(request):
     document = keys.jwks()
     if not document["keys"]:  # a fresh install publishes its first keys at once
         keys.current_key()
-        # The empty set may have been cached by a request that read before another worker's bootstrap committed.
-        keys.forget_verification_keys()
         document = keys.jwks()
     max_age = app_settings.JWKS_MAX_AGE
     return JsonResponse(document, headers={"Cache-Control": f"public, max-age={max_age}"})

@@ -179,9 +179,11 @@ def _decrypted(kid: str, encrypted: str):
 def published_jwks() -> list[dict]:
     """Every unretired key's public JWK, read through the cache; the last good set while the database is down."""
     cached = shared_cache.get(CACHE_KEY)
-    if cached is None:
+    if not cached:
         cached = last_good.read("jwks", _unretired_jwks)
-        shared_cache.set(CACHE_KEY, cached, jwks_cache_seconds())
+        # Never an empty set: one read just before another worker's bootstrap committed would hide its first keys.
+        if cached:
+            shared_cache.set(CACHE_KEY, cached, jwks_cache_seconds())
     return cached
 
 
